@@ -1,0 +1,32 @@
+# qlikcloud: PGXS build.  `make && make install` builds and installs the
+# extension; `make installcheck` runs the pg_regress suite, but it needs the
+# fake Qlik Cloud running and the server settings that test/run-tests sets up,
+# so use `test/run-tests` (see README.md) rather than calling it directly.
+
+EXTENSION = qlikcloud
+EXTVERSION = 0.1.0
+
+MODULE_big = qlikcloud
+OBJS = \
+	src/qlikcloud.o \
+	src/http.o \
+	src/errors.o \
+	src/credentials.o \
+	src/auth.o \
+	src/client.o \
+	src/api.o
+
+DATA = src/qlikcloud--$(EXTVERSION).sql
+
+REGRESS = $(shell test -f test/schedule && grep -v '^\#' test/schedule | sed -n 's/^test: //p')
+REGRESS_OPTS = --inputdir=. --outputdir=test/results --load-extension=qlikcloud
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -DQLIKCLOUD_VERSION='"$(EXTVERSION)"' $(shell pkg-config --cflags libcurl libcjson 2>/dev/null)
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null || echo -lcurl -lcjson)
+
+EXTRA_CLEAN = test/results
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,331 @@
+/*
+ * api.c
+ *		The generic SQL functions: any Qlik Cloud endpoint from SQL.
+ *
+ *	qlik_api(tenant, method, path, body)		-> jsonb
+ *	qlik_request(tenant, method, path, body, request_headers)
+ *												-> (status, headers, body)
+ *	qlik_api_list(tenant, path)					-> SETOF jsonb, all pages
+ *	qlik_url_encode(text)						-> text
+ */
+#include "qlikcloud.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "client.h"
+#include "http.h"
+
+PG_FUNCTION_INFO_V1(qlik_api);
+PG_FUNCTION_INFO_V1(qlik_request);
+PG_FUNCTION_INFO_V1(qlik_api_list);
+PG_FUNCTION_INFO_V1(qlik_url_encode);
+
+static char *
+arg_text(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* Fill a call from (tenant, method, path, body jsonb) arguments. */
+static void
+call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
+{
+	memset(call, 0, sizeof(*call));
+	call->tenant = arg_text(fcinfo, 0, "tenant");
+	call->method = arg_text(fcinfo, 1, "method");
+	call->path = arg_text(fcinfo, 2, "path");
+	if (strncmp(call->path, "https://", 8) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("path must be a path on the tenant, such as /api/v1/users/me, not a URL")));
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	{
+		Jsonb	   *body = PG_GETARG_JSONB_P(3);
+		char	   *text = JsonbToCString(NULL, &body->root, VARSIZE(body));
+
+		call->body = text;
+		call->body_len = strlen(text);
+		call->content_type = "application/json";
+	}
+}
+
+Datum
+qlik_api(PG_FUNCTION_ARGS)
+{
+	QlikCall	call;
+	QlikHttpResponse *resp;
+	char	   *host;
+	Jsonb	   *result;
+
+	call_from_args(fcinfo, &call);
+	resp = qlik_call(&call, &host);
+	result = qlik_response_jsonb(resp, host, call.what);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(result);
+}
+
+/* Response headers as a jsonb object; a repeated header's values joined. */
+static Jsonb *
+headers_jsonb(const QlikHttpResponse *resp)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	ListCell   *lc;
+	List	   *seen = NIL;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	foreach(lc, resp->headers)
+	{
+		QlikHttpHeader *h = lfirst(lc);
+		StringInfoData joined;
+		ListCell   *lc2;
+		JsonbValue	k,
+					v;
+		bool		dup = false;
+
+		foreach(lc2, seen)
+			if (strcmp((char *) lfirst(lc2), h->name) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		seen = lappend(seen, h->name);
+
+		initStringInfo(&joined);
+		for_each_cell(lc2, resp->headers, lc)
+		{
+			QlikHttpHeader *h2 = lfirst(lc2);
+
+			if (strcmp(h2->name, h->name) != 0)
+				continue;
+			if (joined.len > 0)
+				appendStringInfoString(&joined, ", ");
+			appendStringInfoString(&joined, h2->value);
+		}
+		k.type = jbvString;
+		k.val.string.val = h->name;
+		k.val.string.len = strlen(h->name);
+		v.type = jbvString;
+		v.val.string.val = joined.data;
+		v.val.string.len = joined.len;
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+Datum
+qlik_request(PG_FUNCTION_ARGS)
+{
+	QlikCall	call;
+	QlikHttpResponse *resp;
+	char	   *host;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	Jsonb	   *body;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "qlik_request must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	call_from_args(fcinfo, &call);
+	if (!PG_ARGISNULL(4))
+	{
+		Jsonb	   *hdrs = PG_GETARG_JSONB_P(4);
+		JsonbIterator *it;
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+		char	   *name = NULL;
+
+		if (!JB_ROOT_IS_OBJECT(hdrs))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("request_headers must be a JSON object of header names and string values")));
+		it = JsonbIteratorInit(&hdrs->root);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok == WJB_KEY)
+				name = pnstrdup(v.val.string.val, v.val.string.len);
+			else if (tok == WJB_VALUE)
+			{
+				if (v.type != jbvString)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("value of request header \"%s\" must be a JSON string", name)));
+				call.headers = lappend(call.headers,
+									   qlik_check_header(name, pnstrdup(v.val.string.val,
+																		v.val.string.len)));
+			}
+		}
+	}
+
+	resp = qlik_call(&call, &host);
+	values[0] = Int32GetDatum((int32) resp->status);
+	values[1] = JsonbPGetDatum(headers_jsonb(resp));
+	body = qlik_response_jsonb(resp, host, call.what);
+	if (body == NULL)
+		nulls[2] = true;
+	else
+		values[2] = JsonbPGetDatum(body);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ----------------------------------------------------------------
+ * qlik_api_list: one row per item of "data", following links.next.href
+ * ----------------------------------------------------------------
+ */
+typedef struct ListState
+{
+	char	   *tenant;
+	char	   *next;			/* path or URL of the next page, or NULL */
+	MemoryContext page_cxt;		/* holds the current page only */
+	Jsonb	   *page;
+	JsonbContainer *items;		/* the page's data array */
+	uint32		count;
+	uint32		index;
+	int			pages;
+} ListState;
+
+static JsonbValue *
+object_get(JsonbContainer *obj, const char *key, JsonbValue *out)
+{
+	if (obj == NULL || !JsonContainerIsObject(obj))
+		return NULL;
+	return getKeyJsonValueFromContainer(obj, key, strlen(key), out);
+}
+
+/* Fetch the next page into st->page_cxt, replacing the previous one. */
+static void
+fetch_page(ListState *st, MemoryContext keep_cxt)
+{
+	MemoryContext old;
+	QlikCall	call;
+	QlikHttpResponse *resp;
+	char	   *host;
+	JsonbValue	v,
+				links,
+				next,
+				href;
+	JsonbContainer *root;
+
+	CHECK_FOR_INTERRUPTS();
+	MemoryContextReset(st->page_cxt);
+	old = MemoryContextSwitchTo(st->page_cxt);
+
+	memset(&call, 0, sizeof(call));
+	call.tenant = st->tenant;
+	call.method = "GET";
+	call.path = st->next;
+	resp = qlik_call(&call, &host);
+	st->page = qlik_response_jsonb(resp, host, call.what);
+	pfree(resp->body);			/* only the parsed page is kept */
+	resp->body = NULL;
+	st->pages++;
+
+	st->items = NULL;
+	st->count = st->index = 0;
+	root = st->page ? &st->page->root : NULL;
+	if (root != NULL && JsonContainerIsArray(root) && !JsonContainerIsScalar(root))
+	{
+		/* A bare array: one page, no links. */
+		st->items = root;
+		root = NULL;
+	}
+	else if (object_get(root, "data", &v) != NULL && v.type == jbvBinary &&
+			 JsonContainerIsArray(v.val.binary.data))
+		st->items = v.val.binary.data;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud's answer to %s on %s is not a list", call.what, host),
+				 errdetail("A list is an object with a \"data\" array, or an array."),
+				 errhint("Use qlikcloud.qlik_api() for endpoints that return one object.")));
+	st->count = JsonContainerSize(st->items);
+
+	/* links.next.href, if any: the cursor of the next page. */
+	MemoryContextSwitchTo(keep_cxt);
+	if (st->next != NULL)
+		pfree(st->next);
+	st->next = NULL;
+	if (object_get(root, "links", &links) && links.type == jbvBinary &&
+		object_get(links.val.binary.data, "next", &next) && next.type == jbvBinary &&
+		object_get(next.val.binary.data, "href", &href) && href.type == jbvString &&
+		href.val.string.len > 0)
+	{
+		st->next = pnstrdup(href.val.string.val, href.val.string.len);
+		if (strncmp(st->next, "https://", 8) != 0 && st->next[0] != '/')
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+					 errmsg("Qlik Cloud's next-page link on %s is neither a URL nor a path", host)));
+		if (strcmp(st->next, resp->url) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+					 errmsg("Qlik Cloud's next-page link on %s points at the same page", host),
+					 errdetail("Page %d of %s.", st->pages, call.what)));
+	}
+	MemoryContextSwitchTo(old);
+}
+
+Datum
+qlik_api_list(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	ListState  *st;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		char	   *path;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		st = palloc0(sizeof(ListState));
+		st->tenant = arg_text(fcinfo, 0, "tenant");
+		path = arg_text(fcinfo, 1, "path");
+		if (strncmp(path, "https://", 8) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("path must be a path on the tenant, such as /api/v1/users, not a URL")));
+		st->next = qlik_check_path(path);
+		st->page_cxt = AllocSetContextCreate(funcctx->multi_call_memory_ctx,
+											 "qlikcloud page", ALLOCSET_DEFAULT_SIZES);
+		funcctx->user_fctx = st;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	st = funcctx->user_fctx;
+
+	while (st->index >= st->count)
+	{
+		if (st->next == NULL)
+			SRF_RETURN_DONE(funcctx);
+		fetch_page(st, funcctx->multi_call_memory_ctx);
+	}
+
+	{
+		JsonbValue *item = getIthJsonbValueFromContainer(st->items, st->index++);
+
+		SRF_RETURN_NEXT(funcctx, JsonbPGetDatum(JsonbValueToJsonb(item)));
+	}
+}
+
+Datum
+qlik_url_encode(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(qlik_url_encode_text(VARDATA_ANY(t),
+														  VARSIZE_ANY_EXHDR(t))));
+}

@@ -1,0 +1,244 @@
+/*
+ * auth.c
+ *		Access tokens from Qlik's /oauth/token, cached in backend memory.
+ *
+ * A token is valid on the host that issued it only, so the cache is keyed by
+ * (credential, host): a regional client used on fifty tenants holds fifty
+ * tokens.  A token is reused until shortly before it expires, so any number
+ * of calls costs one token request per token lifetime; when Qlik refuses a
+ * cached token anyway (401), client.c drops it here and asks once more.
+ *
+ * Tokens live only in this backend's memory, never in a table, a setting or
+ * a message, and are zeroed when replaced.  A change to the credential's row
+ * (new secret, scopes, client id) changes its updated_at, which retires the
+ * tokens it issued.
+ */
+#include "qlikcloud.h"
+
+#include <cjson/cJSON.h>
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/hsearch.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "auth.h"
+#include "errors.h"
+#include "http.h"
+
+#define TOKEN_KEY_LEN (NAMEDATALEN + 256 + 2)
+
+typedef struct TokenEntry
+{
+	char		key[TOKEN_KEY_LEN]; /* credential name, '\001', host */
+	TimestampTz cred_updated_at;
+	TimestampTz refresh_at;
+	char	   *token;			/* in TopMemoryContext */
+} TokenEntry;
+
+static HTAB *token_cache = NULL;
+
+static void
+token_key(char *key, const QlikCredential *cred, const char *host)
+{
+	memset(key, 0, TOKEN_KEY_LEN);
+	snprintf(key, TOKEN_KEY_LEN, "%s\001%s", cred->name, host);
+}
+
+static HTAB *
+cache(void)
+{
+	if (token_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = TOKEN_KEY_LEN;
+		ctl.entrysize = sizeof(TokenEntry);
+		token_cache = hash_create("qlikcloud tokens", 64, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	return token_cache;
+}
+
+static void
+clear_token(TokenEntry *e)
+{
+	if (e->token != NULL)
+	{
+		explicit_bzero(e->token, strlen(e->token));
+		pfree(e->token);
+		e->token = NULL;
+	}
+}
+
+void
+qlik_forget_token(const QlikCredential *cred, const char *host)
+{
+	char		key[TOKEN_KEY_LEN];
+	TokenEntry *e;
+
+	token_key(key, cred, host);
+	e = hash_search(cache(), key, HASH_FIND, NULL);
+	if (e != NULL)
+	{
+		clear_token(e);
+		hash_search(cache(), key, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * How long the token may be used, in seconds: expires_in if given, else
+ * expires_at (ISO 8601, UTC), else a conservative five minutes.  Never
+ * raises: it runs while cJSON memory is held.
+ */
+static double
+token_lifetime(const cJSON *root)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "expires_at");
+	struct pg_tm tm;
+	Timestamp	when;
+
+	if (cJSON_IsNumber(in) && in->valuedouble > 0)
+		return in->valuedouble;
+	memset(&tm, 0, sizeof(tm));
+	if (cJSON_IsString(at) && at->valuestring != NULL &&
+		sscanf(at->valuestring, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6 &&
+		tm2timestamp(&tm, 0, NULL, &when) == 0)
+		return (double) (when - GetCurrentTimestamp()) / USECS_PER_SEC;
+	return 300;
+}
+
+/* Ask the host's /oauth/token for a new token. */
+static char *
+request_token(QlikCredential *cred, const char *host, double *lifetime)
+{
+	StringInfoData body;
+	QlikHttpRequest req;
+	QlikHttpResponse *resp;
+	cJSON	   *root;
+	const cJSON *tok;
+	char	   *token = NULL;
+	char	   *context;
+
+	if (cred->client_secret == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_CONFIG),
+				 errmsg("credential \"%s\" has no client secret", cred->name)));
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "{\"client_id\":");
+	escape_json(&body, cred->client_id);
+	appendStringInfoString(&body, ",\"client_secret\":");
+	escape_json(&body, cred->client_secret);
+	appendStringInfoString(&body, ",\"grant_type\":\"client_credentials\"");
+	if (cred->scopes != NULL)
+	{
+		appendStringInfoString(&body, ",\"scope\":");
+		escape_json(&body, cred->scopes);
+	}
+	appendStringInfoChar(&body, '}');
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = psprintf("https://%s/oauth/token", host);
+	req.content_type = "application/json";
+	req.body = body.data;
+	req.body_len = body.len;
+	/* Asking for a token twice has no effect beyond a second token. */
+	req.idempotent = true;
+	req.follow_redirects = false;
+	req.what = "POST /oauth/token";
+
+	PG_TRY();
+	{
+		resp = qlik_http_perform(&req);
+	}
+	PG_CATCH();
+	{
+		explicit_bzero(body.data, body.len);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	explicit_bzero(body.data, body.len);
+	pfree(body.data);
+
+	context = psprintf("could not get an access token for %s with credential \"%s\"",
+					   host, cred->name);
+	if (resp->status != 200)
+		qlik_raise_http_error(resp, host, req.what, context, cred->client_secret);
+
+	root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+	if (cJSON_IsString(tok) && tok->valuestring != NULL && tok->valuestring[0] != '\0')
+	{
+		*lifetime = token_lifetime(root);
+		/* pstrdup could fail: nothing must be held in cJSON then. */
+		token = malloc(strlen(tok->valuestring) + 1);
+		if (token != NULL)
+			strcpy(token, tok->valuestring);
+		explicit_bzero(tok->valuestring, strlen(tok->valuestring));
+	}
+	cJSON_Delete(root);
+	if (token != NULL)
+	{
+		char	   *copy = pstrdup(token);
+
+		explicit_bzero(token, strlen(token));
+		free(token);
+		token = copy;
+	}
+	explicit_bzero(resp->body, resp->body_len);
+
+	if (token == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("%s: the answer has no access_token", context),
+				 errdetail("HTTP %ld from POST /oauth/token on %s.", resp->status, host)));
+	return token;
+}
+
+/*
+ * A token for this credential on this host: the cached one if it is not
+ * near its expiry, else a new one.  Returns a palloc'd copy.  The
+ * credential's secret is forgotten once used.
+ */
+char *
+qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
+{
+	char		key[TOKEN_KEY_LEN];
+	TokenEntry *e;
+	bool		found;
+	TimestampTz now = GetCurrentTimestamp();
+	char	   *token;
+	double		lifetime = 0;
+	double		margin;
+
+	token_key(key, cred, host);
+	e = hash_search(cache(), key, HASH_FIND, NULL);
+	if (e != NULL && e->token != NULL &&
+		e->cred_updated_at == cred->updated_at && now < e->refresh_at)
+	{
+		*from_cache = true;
+		qlik_credential_forget_secret(cred);
+		return pstrdup(e->token);
+	}
+
+	*from_cache = false;
+	token = request_token(cred, host, &lifetime);
+	qlik_credential_forget_secret(cred);
+
+	/* Refresh a little early: a tenth of the lifetime, a minute at most. */
+	margin = Min(lifetime / 10.0, 60.0);
+	e = hash_search(cache(), key, HASH_ENTER, &found);
+	if (found)
+		clear_token(e);
+	e->token = MemoryContextStrdup(TopMemoryContext, token);
+	e->cred_updated_at = cred->updated_at;
+	e->refresh_at = now + (TimestampTz) ((lifetime - margin) * USECS_PER_SEC);
+	return token;
+}

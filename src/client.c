@@ -1,0 +1,295 @@
+/*
+ * client.c
+ *		An authenticated call to a Qlik Cloud host.
+ *
+ * qlik_call checks what the caller gave (method, path, headers) before any
+ * request goes out, finds the credential serving the host, gets a token,
+ * sends the request and turns an error status into an ERROR.  When Qlik
+ * refuses a token that came from the cache (it expired early, or was
+ * revoked) the token is dropped and the call made once more with a new one;
+ * a deactivated tenant's 401 is final, since a new token cannot help.
+ */
+#include "qlikcloud.h"
+
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "auth.h"
+#include "client.h"
+#include "credentials.h"
+#include "errors.h"
+
+const char *
+qlik_check_method(const char *method)
+{
+	static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+
+	if (method != NULL)
+	{
+		for (size_t i = 0; i < lengthof(methods); i++)
+			if (pg_strcasecmp(method, methods[i]) == 0)
+				return methods[i];
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid HTTP method \"%s\"", method ? method : ""),
+			 errhint("Use GET, POST, PUT, PATCH, DELETE or HEAD.")));
+	pg_unreachable();
+}
+
+static bool
+is_unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Percent-encode everything but RFC 3986's unreserved characters. */
+char *
+qlik_url_encode_text(const char *s, size_t len)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (is_unreserved(c))
+			appendStringInfoChar(&buf, c);
+		else
+			appendStringInfo(&buf, "%%%02X", c);
+	}
+	return buf.data;
+}
+
+/*
+ * Check a request path ("/api/v1/users?limit=5") and return it ready to
+ * send: characters that may not appear raw in a URL (space, quotes, braces,
+ * non-ASCII) are percent-encoded, so that a SCIM filter can be written as
+ * Qlik documents it.  Control characters (CR, LF), fragments and ".."
+ * segments are refused.
+ */
+char *
+qlik_check_path(const char *path)
+{
+	StringInfoData buf;
+	const char *seg;
+
+	if (path == NULL || path[0] != '/' || path[1] == '/')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid Qlik Cloud API path \"%s\"", path ? path : ""),
+				 errdetail("A path starts with a single \"/\", such as /api/v1/users/me.")));
+
+	initStringInfo(&buf);
+	for (const char *p = path; *p; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+
+		if (c < 0x20 || c == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("Qlik Cloud API path contains a control character"),
+					 errdetail("Carriage returns, line feeds and other control characters are not allowed.")));
+		if (c == '#')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("Qlik Cloud API path contains a fragment (\"#\")"),
+					 errhint("Write \"#\" in a query value as %%23, or use qlikcloud.qlik_url_encode().")));
+		if (c == '%' && isxdigit((unsigned char) p[1]) && isxdigit((unsigned char) p[2]))
+			appendStringInfoChar(&buf, c);
+		else if (c >= 0x80 || c == ' ' || c == '"' || c == '<' || c == '>' || c == '\\' ||
+				 c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '%')
+			appendStringInfo(&buf, "%%%02X", c);
+		else
+			appendStringInfoChar(&buf, c);
+	}
+
+	/* No ".." segment in the path part: it would leave the API's tree. */
+	for (seg = buf.data; seg != NULL && *seg && *seg != '?'; seg = strchr(seg + 1, '/'))
+	{
+		const char *s = seg + 1;
+
+		if (strncmp(s, "..", 2) == 0 && (s[2] == '/' || s[2] == '?' || s[2] == '\0'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("Qlik Cloud API path contains a \"..\" segment")));
+	}
+	return buf.data;
+}
+
+/*
+ * Check one extra request header and return it as "Name: value".  Names are
+ * HTTP tokens; values have no CR, LF or NUL; headers this layer sets itself
+ * cannot be replaced.
+ */
+char *
+qlik_check_header(const char *name, const char *value)
+{
+	static const char *const reserved[] = {
+		"authorization", "host", "content-length", "transfer-encoding",
+		"connection", "expect", "content-type", "te", "upgrade", "cookie"
+	};
+
+	if (name == NULL || name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("HTTP header name must not be empty")));
+	for (const char *p = name; *p; p++)
+	{
+		if (!(isalnum((unsigned char) *p) || strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid HTTP header name \"%s\"", name)));
+	}
+	for (size_t i = 0; i < lengthof(reserved); i++)
+		if (pg_strcasecmp(name, reserved[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("HTTP header \"%s\" is set by qlikcloud and cannot be given", name)));
+	if (value == NULL)
+		value = "";
+	for (const char *p = value; *p; p++)
+	{
+		if ((unsigned char) *p < 0x20 && *p != '\t')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("value of HTTP header \"%s\" contains a control character", name),
+					 errdetail("Carriage returns and line feeds are not allowed in header values.")));
+	}
+	return psprintf("%s: %s", name, value);
+}
+
+static bool
+tenant_deactivated(const QlikHttpResponse *resp)
+{
+	QlikErrorInfo info;
+
+	qlik_parse_error(resp, &info);
+	return info.code != NULL &&
+		(strcmp(info.code, "TENANT_DEACTIVATED") == 0 || strcmp(info.code, "TENANT_DISABLED") == 0);
+}
+
+/* "GET /api/v1/users": the path without its query, for messages and logs. */
+static char *
+describe(const char *method, const char *url_or_path)
+{
+	const char *p = url_or_path;
+	const char *q;
+
+	if (strncmp(p, "https://", 8) == 0)
+	{
+		p = strchr(p + 8, '/');
+		if (p == NULL)
+			p = "/";
+	}
+	q = strchr(p, '?');
+	return psprintf("%s %.*s", method, q ? (int) (q - p) : (int) strlen(p), p);
+}
+
+QlikHttpResponse *
+qlik_call(QlikCall *call, char **host_out)
+{
+	const char *method = qlik_check_method(call->method);
+	char	   *path;
+	char	   *url;
+	char	   *host;
+	char	   *what;
+	QlikCredential *cred;
+	QlikHttpRequest req;
+	QlikHttpResponse *resp;
+	bool		from_cache;
+
+	/* Everything the caller gave is checked before any request goes out. */
+	if (strncmp(call->path, "https://", 8) == 0)
+		path = NULL;
+	else
+		path = qlik_check_path(call->path);
+
+	cred = qlik_resolve_target(call->tenant, &host);
+	if (path != NULL)
+		url = psprintf("https://%s%s", host, path);
+	else
+	{
+		char	   *url_host = qlik_url_host(call->path);
+
+		if (url_host == NULL || strcmp(url_host, host) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_REDIRECT),
+					 errmsg("Qlik Cloud link leads to another host than %s", host),
+					 errdetail("Link on host %s.", url_host ? url_host : "(not an https URL)")));
+		url = pstrdup(call->path);
+	}
+	what = describe(method, url);
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.content_type = call->body ? (call->content_type ? call->content_type : "application/json") : NULL;
+	req.body = call->body;
+	req.body_len = call->body_len;
+	req.headers = call->headers;
+	req.idempotent = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+		strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
+	req.follow_redirects = true;
+	req.what = what;
+
+	req.bearer = qlik_access_token(cred, host, &from_cache);
+	resp = qlik_http_perform(&req);
+
+	if (resp->status == 401 && from_cache && !tenant_deactivated(resp))
+	{
+		elog(DEBUG1, "qlikcloud: %s on %s: cached token refused, getting a new one", what, host);
+		qlik_forget_token(cred, host);
+		cred = qlik_resolve_target(call->tenant, &host);
+		req.bearer = qlik_access_token(cred, host, &from_cache);
+		resp = qlik_http_perform(&req);
+	}
+	explicit_bzero((char *) req.bearer, strlen(req.bearer));
+
+	if (resp->status >= 300 && !(resp->status == 404 && call->allow_status_404))
+		qlik_raise_http_error(resp, host, what, NULL, NULL);
+	if (host_out)
+		*host_out = host;
+	call->what = what;
+	return resp;
+}
+
+/*
+ * The response body as jsonb: NULL for an empty body, an ERROR for a body
+ * that is not JSON.  The body is checked with PostgreSQL's own JSON parser
+ * first, so that a malformed answer gets a Qlik-specific error instead of
+ * jsonb_in's message about our input.
+ */
+Jsonb *
+qlik_response_jsonb(const QlikHttpResponse *resp, const char *host, const char *what)
+{
+	const char *ctype = qlik_http_header(resp, "content-type");
+	char	   *text;
+	JsonLexContext *lex;
+	JsonParseErrorType perr;
+
+	if (resp->body_len == 0)
+		return NULL;
+	if (ctype != NULL && strstr(ctype, "json") == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud answered with %s, not JSON", ctype),
+				 errdetail("HTTP %ld from %s on %s, %zu bytes.", resp->status, what, host,
+						   resp->body_len)));
+
+	text = pg_any_to_server(resp->body, (int) resp->body_len, PG_UTF8);
+	lex = makeJsonLexContextCstringLen(text, (int) strlen(text), GetDatabaseEncoding(), false);
+	perr = pg_parse_json(lex, &nullSemAction);
+	if (perr != JSON_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud answered with malformed JSON"),
+				 errdetail("HTTP %ld from %s on %s: %zu bytes, invalid at byte %d.", resp->status,
+						   what, host, resp->body_len,
+						   (int) (lex->token_start ? lex->token_start - text : 0))));
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+}

@@ -1,0 +1,34 @@
+/*
+ * client.h
+ *		One authenticated call to a Qlik Cloud host: the layer every SQL
+ *		function stands on.
+ */
+#ifndef QLIKCLOUD_CLIENT_H
+#define QLIKCLOUD_CLIENT_H
+
+#include "http.h"
+#include "utils/jsonb.h"
+
+typedef struct QlikCall
+{
+	const char *tenant;			/* host name or credential name */
+	const char *method;			/* checked and upper-cased by qlik_call */
+	const char *path;			/* "/api/v1/...", or an https URL on the
+								 * same host (paging links) */
+	const char *content_type;	/* of body */
+	const char *body;			/* or NULL */
+	size_t		body_len;
+	List	   *headers;		/* extra "Name: value" lines, checked */
+	bool		allow_status_404;	/* return a 404 instead of raising */
+	char	   *what;			/* set by qlik_call: "GET /api/v1/users" */
+} QlikCall;
+
+extern QlikHttpResponse *qlik_call(QlikCall *call, char **host_out);
+extern const char *qlik_check_method(const char *method);
+extern char *qlik_check_path(const char *path);
+extern char *qlik_check_header(const char *name, const char *value);
+extern char *qlik_url_encode_text(const char *s, size_t len);
+extern Jsonb *qlik_response_jsonb(const QlikHttpResponse *resp, const char *host,
+								  const char *what);
+
+#endif							/* QLIKCLOUD_CLIENT_H */

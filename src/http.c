@@ -1,0 +1,901 @@
+/*
+ * http.c
+ *		HTTPS transport to Qlik Cloud over libcurl.
+ *
+ * One multi handle and one easy handle live for the life of the backend, so
+ * that consecutive calls reuse the TCP connection and the TLS session (the
+ * multi handle owns the connection cache, the easy handle the TLS session
+ * cache).  After a transfer that failed or was interrupted both are thrown
+ * away: a connection in an unknown state is never reused.
+ *
+ * The transfer is driven by curl_multi_perform/curl_multi_poll with a short
+ * poll interval instead of curl_easy_perform, so that a query cancel or
+ * statement_timeout is noticed within QLIK_POLL_MS even when the server sends
+ * nothing at all, and is raised by CHECK_FOR_INTERRUPTS() with its proper
+ * SQLSTATE (57014) and message.
+ *
+ * libcurl's callbacks never ereport: the body and headers are gathered in
+ * malloc'd buffers, whose growth failures are flagged and reported once
+ * libcurl has returned.  Everything malloc'd for a transfer is released on
+ * every exit, ERROR included (PG_TRY below).
+ */
+#include "qlikcloud.h"
+
+#include <curl/curl.h>
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "http.h"
+
+#define QLIK_POLL_MS		25		/* how often a transfer checks for cancel */
+#define QLIK_MAX_REDIRECTS	5
+#define QLIK_MAX_HEADER_BYTES (256 * 1024)
+
+static CURLM *qlik_multi = NULL;
+static CURL *qlik_easy = NULL;
+
+/* What one transfer gathers; malloc'd so that callbacks never ereport. */
+typedef struct XferBuffers
+{
+	char	   *body;
+	size_t		body_len;
+	size_t		body_cap;
+	size_t		body_max;
+	bool		body_too_big;
+	char	   *hdr;
+	size_t		hdr_len;
+	size_t		hdr_cap;
+	bool		out_of_memory;
+	char		errbuf[CURL_ERROR_SIZE];
+} XferBuffers;
+
+/* The outcome of one transfer, before it becomes a response or an error. */
+typedef struct XferResult
+{
+	CURLcode	rc;
+	long		status;
+	bool		request_sent;	/* libcurl got as far as sending it */
+	double		t_dns;
+	double		t_connect;
+	double		t_tls;
+	double		t_total;
+	char	   *redirect_url;	/* palloc'd, or NULL */
+} XferResult;
+
+static void qlik_discard_handles(void);
+
+/* ----------------------------------------------------------------
+ * libcurl callbacks: no palloc, no ereport, no longjmp.
+ * ----------------------------------------------------------------
+ */
+static bool
+buffer_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+	if (*len + n + 1 > *cap)
+	{
+		size_t		newcap = *cap ? *cap : 8192;
+		char	   *p;
+
+		while (newcap < *len + n + 1)
+			newcap *= 2;
+		p = realloc(*buf, newcap);
+		if (p == NULL)
+			return false;
+		*buf = p;
+		*cap = newcap;
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return true;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	XferBuffers *xb = (XferBuffers *) userdata;
+	size_t		n = size * nmemb;
+
+	if (xb->body_len + n > xb->body_max)
+	{
+		xb->body_too_big = true;
+		return 0;				/* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	if (!buffer_append(&xb->body, &xb->body_len, &xb->body_cap, data, n))
+	{
+		xb->out_of_memory = true;
+		return 0;
+	}
+	return n;
+}
+
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	XferBuffers *xb = (XferBuffers *) userdata;
+	size_t		n = size * nmemb;
+
+	/* A new status line starts a new response (after "100 Continue"). */
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		xb->hdr_len = 0;
+	if (xb->hdr_len + n > QLIK_MAX_HEADER_BYTES)
+	{
+		xb->body_too_big = true;
+		return 0;
+	}
+	if (!buffer_append(&xb->hdr, &xb->hdr_len, &xb->hdr_cap, data, n))
+	{
+		xb->out_of_memory = true;
+		return 0;
+	}
+	return n;
+}
+
+/* ----------------------------------------------------------------
+ * Handles
+ * ----------------------------------------------------------------
+ */
+static void
+qlik_ensure_handles(void)
+{
+	if (qlik_multi == NULL)
+	{
+		qlik_multi = curl_multi_init();
+		if (qlik_multi == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl multi handle")));
+		/* Keep connections to a handful of tenants warm at once. */
+		curl_multi_setopt(qlik_multi, CURLMOPT_MAXCONNECTS, 16L);
+	}
+	if (qlik_easy == NULL)
+	{
+		qlik_easy = curl_easy_init();
+		if (qlik_easy == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl handle")));
+	}
+}
+
+/*
+ * Close every connection and forget the TLS sessions.  Safe to call in any
+ * state, including from PG_CATCH with a transfer half done.
+ */
+static void
+qlik_discard_handles(void)
+{
+	if (qlik_multi != NULL && qlik_easy != NULL)
+		curl_multi_remove_handle(qlik_multi, qlik_easy);
+	if (qlik_easy != NULL)
+		curl_easy_cleanup(qlik_easy);
+	if (qlik_multi != NULL)
+		curl_multi_cleanup(qlik_multi);
+	qlik_easy = NULL;
+	qlik_multi = NULL;
+}
+
+/* ----------------------------------------------------------------
+ * Settings
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Split qlikcloud.connect_to into libcurl's list form.  Returns NULL for an
+ * empty setting; the caller frees the list.  Entries were checked by the
+ * GUC check hook, so this cannot fail but for memory.
+ */
+static struct curl_slist *
+connect_to_list(void)
+{
+	struct curl_slist *list = NULL;
+	char	   *copy;
+	char	   *tok;
+	char	   *save;
+
+	if (qlik_connect_to == NULL || qlik_connect_to[0] == '\0')
+		return NULL;
+	copy = pstrdup(qlik_connect_to);
+	for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+	{
+		struct curl_slist *l = curl_slist_append(list, tok);
+
+		if (l == NULL)
+		{
+			curl_slist_free_all(list);
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+							errmsg("out of memory")));
+		}
+		list = l;
+	}
+	pfree(copy);
+	return list;
+}
+
+/* Count the fields of HOST:PORT:CONNECT-HOST:CONNECT-PORT, [v6] aware. */
+static int
+connect_to_fields(const char *entry)
+{
+	int			fields = 1;
+	bool		bracket = false;
+
+	for (const char *p = entry; *p; p++)
+	{
+		if (*p == '[')
+			bracket = true;
+		else if (*p == ']')
+			bracket = false;
+		else if (*p == ':' && !bracket)
+			fields++;
+	}
+	return fields;
+}
+
+bool
+qlik_http_check_connect_to(char **newval, void **extra, GucSource source)
+{
+	char	   *copy;
+	char	   *tok;
+	char	   *save;
+	bool		ok = true;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	copy = pstrdup(*newval);
+	for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+	{
+		if (connect_to_fields(tok) != 4)
+		{
+			GUC_check_errdetail("Entry \"%s\" is not HOST:PORT:CONNECT-HOST:CONNECT-PORT.", tok);
+			ok = false;
+			break;
+		}
+	}
+	pfree(copy);
+	return ok;
+}
+
+/* ----------------------------------------------------------------
+ * URLs
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The lower-cased host of an absolute https URL with no user info, or NULL
+ * if it is not one.  A port other than 443 is kept as host:port so that it
+ * never compares equal to the bare host.
+ */
+char *
+qlik_url_host(const char *url)
+{
+	CURLU	   *u = curl_url();
+	char	   *scheme = NULL;
+	char	   *host = NULL;
+	char	   *port = NULL;
+	char	   *user = NULL;
+	char	   *result = NULL;
+
+	if (u == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		pg_strcasecmp(scheme, "https") == 0 &&
+		curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_OK)
+	{
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+			strcmp(port, "443") != 0)
+			result = psprintf("%s:%s", host, port);
+		else
+			result = pstrdup(host);
+		for (char *p = result; *p; p++)
+			*p = pg_tolower((unsigned char) *p);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return result;
+}
+
+/* ----------------------------------------------------------------
+ * One transfer
+ * ----------------------------------------------------------------
+ */
+static const char *
+user_agent(void)
+{
+	static char ua[128];
+
+	if (ua[0] == '\0')
+		snprintf(ua, sizeof(ua), "qlikcloud/%s (PostgreSQL %s; libcurl/%s)",
+				 QLIKCLOUD_VERSION, PG_VERSION, curl_version_info(CURLVERSION_NOW)->version);
+	return ua;
+}
+
+static struct curl_slist *
+slist_add(struct curl_slist *list, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(list, line);
+
+	if (l == NULL)
+	{
+		curl_slist_free_all(list);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	return l;
+}
+
+static struct curl_slist *
+request_headers(const QlikHttpRequest *req, const char *method)
+{
+	struct curl_slist *list = NULL;
+	ListCell   *lc;
+
+	list = slist_add(list, "Accept: application/json");
+	/* Never wait for "100 Continue": Qlik does not need it. */
+	list = slist_add(list, "Expect:");
+	if (req->body != NULL && req->content_type != NULL && strcmp(method, "GET") != 0)
+	{
+		char	   *line = psprintf("Content-Type: %s", req->content_type);
+
+		list = slist_add(list, line);
+		pfree(line);
+	}
+	foreach(lc, req->headers)
+		list = slist_add(list, (const char *) lfirst(lc));
+	if (req->bearer != NULL)
+	{
+		char	   *line = psprintf("Authorization: Bearer %s", req->bearer);
+
+		list = slist_add(list, line);
+		/* Leave no copy of the token in freed palloc memory. */
+		explicit_bzero(line, strlen(line));
+		pfree(line);
+	}
+	return list;
+}
+
+#define SETOPT(opt, val) \
+	do { \
+		CURLcode setopt_rc_ = curl_easy_setopt(qlik_easy, (opt), (val)); \
+		if (setopt_rc_ != CURLE_OK) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_QLIK_CONFIG), \
+					 errmsg("could not set libcurl option %s: %s", #opt, \
+							curl_easy_strerror(setopt_rc_)))); \
+	} while (0)
+
+static void
+set_options(const char *method, const char *url, const QlikHttpRequest *req,
+			bool send_body, struct curl_slist *headers,
+			struct curl_slist *connect_to, XferBuffers *xb)
+{
+	curl_easy_reset(qlik_easy);
+
+	SETOPT(CURLOPT_URL, url);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	/* Redirects are followed by hand, so that the host can be checked. */
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (qlik_ca_file != NULL && qlik_ca_file[0] != '\0')
+		SETOPT(CURLOPT_CAINFO, qlik_ca_file);
+	if (connect_to != NULL)
+		SETOPT(CURLOPT_CONNECT_TO, connect_to);
+
+	/* A backend has its own uses for signals (SIGALRM above all). */
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long) qlik_connect_timeout_ms);
+	SETOPT(CURLOPT_TIMEOUT_MS, (long) qlik_timeout_ms);
+	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(CURLOPT_USERAGENT, user_agent());
+	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+	SETOPT(CURLOPT_HTTPHEADER, headers);
+	SETOPT(CURLOPT_ERRORBUFFER, xb->errbuf);
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) xb->body_max);
+
+	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
+	SETOPT(CURLOPT_WRITEDATA, xb);
+	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
+	SETOPT(CURLOPT_HEADERDATA, xb);
+
+	if (strcmp(method, "GET") == 0)
+		SETOPT(CURLOPT_HTTPGET, 1L);
+	else if (strcmp(method, "HEAD") == 0)
+		SETOPT(CURLOPT_NOBODY, 1L);
+	else
+	{
+		/* POST mechanics carry the body; CUSTOMREQUEST names the method. */
+		SETOPT(CURLOPT_POST, 1L);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE,
+			   (curl_off_t) (send_body && req->body ? req->body_len : 0));
+		SETOPT(CURLOPT_POSTFIELDS, send_body && req->body ? req->body : "");
+		if (strcmp(method, "POST") != 0)
+			SETOPT(CURLOPT_CUSTOMREQUEST, method);
+	}
+}
+
+static double
+info_seconds(CURLINFO what)
+{
+	curl_off_t	us = 0;
+
+	curl_easy_getinfo(qlik_easy, what, &us);
+	return (double) us / 1000.0;	/* milliseconds */
+}
+
+/*
+ * Run one request to completion, or until an interrupt.  Transport failures
+ * come back in res->rc; an interrupt raises its ERROR after the handles are
+ * discarded.
+ */
+static void
+transfer(const char *method, const char *url, const QlikHttpRequest *req,
+		 bool send_body, XferBuffers *xb, XferResult *res)
+{
+	struct curl_slist *volatile headers = NULL;
+	struct curl_slist *volatile connect_to = NULL;
+
+	memset(res, 0, sizeof(*res));
+	qlik_ensure_handles();
+
+	PG_TRY();
+	{
+		CURLMcode	mc;
+		int			running = 1;
+		CURLMsg    *msg;
+		int			left;
+		char	   *redirect = NULL;
+		curl_off_t	pretransfer = 0;
+
+		headers = request_headers(req, method);
+		connect_to = connect_to_list();
+		set_options(method, url, req, send_body, headers, connect_to, xb);
+
+		mc = curl_multi_add_handle(qlik_multi, qlik_easy);
+		if (mc != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_CONNECTION),
+					 errmsg("could not start a request to Qlik Cloud: %s",
+							curl_multi_strerror(mc))));
+
+		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		for (;;)
+		{
+			mc = curl_multi_perform(qlik_multi, &running);
+			if (mc != CURLM_OK || running == 0)
+				break;
+			mc = curl_multi_poll(qlik_multi, NULL, 0, QLIK_POLL_MS, NULL);
+			if (mc != CURLM_OK)
+				break;
+			/* Raises 57014 on cancel or statement_timeout; see PG_CATCH. */
+			CHECK_FOR_INTERRUPTS();
+		}
+		pgstat_report_wait_end();
+
+		res->rc = CURLE_OK;
+		if (mc != CURLM_OK)
+			res->rc = CURLE_RECV_ERROR;
+		while ((msg = curl_multi_info_read(qlik_multi, &left)) != NULL)
+		{
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == qlik_easy)
+				res->rc = msg->data.result;
+		}
+		curl_multi_remove_handle(qlik_multi, qlik_easy);
+
+		curl_easy_getinfo(qlik_easy, CURLINFO_RESPONSE_CODE, &res->status);
+		curl_easy_getinfo(qlik_easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+		res->request_sent = pretransfer > 0;
+		res->t_dns = info_seconds(CURLINFO_NAMELOOKUP_TIME_T);
+		res->t_connect = info_seconds(CURLINFO_CONNECT_TIME_T);
+		res->t_tls = info_seconds(CURLINFO_APPCONNECT_TIME_T);
+		res->t_total = info_seconds(CURLINFO_TOTAL_TIME_T);
+		if (res->rc == CURLE_OK &&
+			curl_easy_getinfo(qlik_easy, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK &&
+			redirect != NULL)
+			res->redirect_url = pstrdup(redirect);
+	}
+	PG_CATCH();
+	{
+		/* Whatever went wrong, the connection's state is unknown. */
+		pgstat_report_wait_end();
+		qlik_discard_handles();
+		curl_slist_free_all(headers);
+		curl_slist_free_all(connect_to);
+		free(xb->body);
+		free(xb->hdr);
+		xb->body = xb->hdr = NULL;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	/* The easy handle may keep pointers to these until reset; it is done. */
+	curl_easy_reset(qlik_easy);
+	curl_slist_free_all(headers);
+	curl_slist_free_all(connect_to);
+
+	if (res->rc != CURLE_OK)
+		qlik_discard_handles();
+}
+
+/* ----------------------------------------------------------------
+ * Errors, retries
+ * ----------------------------------------------------------------
+ */
+static bool
+is_tls_failure(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_ENGINE_NOTFOUND:
+		case CURLE_SSL_ENGINE_SETFAILED:
+		case CURLE_SSL_ENGINE_INITFAILED:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_SSL_INVALIDCERTSTATUS:
+		case CURLE_SSL_CLIENTCERT:
+		case CURLE_USE_SSL_FAILED:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* May this failed transfer be tried again? */
+static bool
+transport_retryable(const XferResult *res, const XferBuffers *xb,
+					const QlikHttpRequest *req)
+{
+	if (xb->body_too_big || xb->out_of_memory || is_tls_failure(res->rc))
+		return false;
+	switch (res->rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+			return true;		/* nothing reached the server */
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_GOT_NOTHING:
+		case CURLE_RECV_ERROR:
+		case CURLE_SEND_ERROR:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+		case CURLE_WEIRD_SERVER_REPLY:
+			return req->idempotent || !res->request_sent;
+		default:
+			return false;
+	}
+}
+
+static void
+report_transport_error(const char *host, const QlikHttpRequest *req,
+					   const XferResult *res, const XferBuffers *xb,
+					   int attempts)
+{
+	const char *reason = xb->errbuf[0] ? xb->errbuf : curl_easy_strerror(res->rc);
+	char	   *timing = psprintf("DNS %.0f ms, connect %.0f ms, TLS %.0f ms, total %.0f ms",
+								  res->t_dns, res->t_connect, res->t_tls, res->t_total);
+
+	if (xb->out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while receiving a response from Qlik Cloud host %s", host),
+				 errdetail("%s.", req->what)));
+	if (xb->body_too_big || res->rc == CURLE_FILESIZE_EXCEEDED)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_TOO_LARGE),
+				 errmsg("response from Qlik Cloud host %s is larger than qlikcloud.max_response_size (%d kB)",
+						host, qlik_max_response_kb),
+				 errdetail("%s.", req->what),
+				 errhint("Raise qlikcloud.max_response_size, or ask for smaller pages with a limit parameter.")));
+	if (is_tls_failure(res->rc))
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_TLS),
+				 errmsg("TLS failure talking to Qlik Cloud host %s: %s", host, reason),
+				 errdetail("%s; %d attempt(s); %s.", req->what, attempts, timing),
+				 errhint("TLS verification cannot be turned off. If a private CA signs the server's certificate, "
+						 "a superuser can name its file in qlikcloud.ca_file.")));
+	if (res->rc == CURLE_OPERATION_TIMEDOUT)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_TIMEOUT),
+				 errmsg("request to Qlik Cloud host %s timed out: %s", host, reason),
+				 errdetail("%s; %d attempt(s); %s.", req->what, attempts, timing),
+				 errhint("qlikcloud.connect_timeout is %d ms and qlikcloud.timeout is %d ms.",
+						 qlik_connect_timeout_ms, qlik_timeout_ms)));
+	if (res->rc == CURLE_URL_MALFORMAT || res->rc == CURLE_UNSUPPORTED_PROTOCOL)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_CONFIG),
+				 errmsg("invalid request URL for Qlik Cloud host %s: %s", host, reason)));
+	ereport(ERROR,
+			(errcode(ERRCODE_QLIK_CONNECTION),
+			 errmsg("could not reach Qlik Cloud host %s: %s", host, reason),
+			 errdetail("%s; %d attempt(s); %s.", req->what, attempts, timing),
+			 errhint(res->request_sent && !req->idempotent
+					 ? "The request may have reached Qlik Cloud; it was not repeated because repeating it is not safe."
+					 : "Check the host name and the network; a superuser can route hosts with qlikcloud.connect_to.")));
+}
+
+/* Delay before attempt "attempt + 1": exponential, capped, equal jitter. */
+static long
+backoff_ms(int attempt)
+{
+	double		cap = (double) qlik_retry_base_delay_ms;
+	long		half;
+
+	for (int i = 1; i < attempt && cap < qlik_retry_max_delay_ms; i++)
+		cap *= 2;
+	if (cap > qlik_retry_max_delay_ms)
+		cap = qlik_retry_max_delay_ms;
+	half = (long) (cap / 2);
+	return half + (long) pg_prng_uint64_range(&pg_global_prng_state, 0, (uint64) half);
+}
+
+/* Retry-After in ms: delta-seconds or an HTTP date; -1 if absent or bad. */
+static long
+retry_after_ms(const char *value)
+{
+	char	   *end;
+	long		secs;
+
+	if (value == NULL || *value == '\0')
+		return -1;
+	secs = strtol(value, &end, 10);
+	if (end != value && *end == '\0' && secs >= 0)
+		return secs > LONG_MAX / 1000 ? LONG_MAX : secs * 1000;
+	else
+	{
+		time_t		when = curl_getdate(value, NULL);
+
+		if (when > 0)
+		{
+			time_t		now = time(NULL);
+
+			return when > now ? (long) (when - now) * 1000 : 0;
+		}
+	}
+	return -1;
+}
+
+/* Sleep, waking for interrupts (which raise their ERROR here). */
+static void
+interruptible_sleep(long ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * Wait before another attempt, if the budget allows.  delay_ms < 0 means
+ * "use the backoff".  Returns false (without waiting) when no attempt is
+ * left or the wait would exceed qlikcloud.retry_max_total_wait.
+ */
+static bool
+wait_to_retry(int attempt, long delay_ms, long *waited_ms,
+			  const QlikHttpRequest *req, const char *why)
+{
+	if (attempt >= qlik_max_attempts)
+		return false;
+	if (delay_ms < 0)
+		delay_ms = backoff_ms(attempt);
+	if (*waited_ms + delay_ms > qlik_retry_max_total_wait_ms)
+		return false;
+	elog(DEBUG1, "qlikcloud: %s: %s; attempt %d of %d, retrying in %ld ms",
+		 req->what, why, attempt, qlik_max_attempts, delay_ms);
+	interruptible_sleep(delay_ms);
+	*waited_ms += delay_ms;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Responses
+ * ----------------------------------------------------------------
+ */
+static List *
+parse_headers(const char *raw, size_t len)
+{
+	List	   *result = NIL;
+	const char *p = raw;
+	const char *end = raw + len;
+	bool		first = true;
+
+	while (p < end)
+	{
+		const char *eol = memchr(p, '\n', end - p);
+		const char *line_end = eol ? eol : end;
+		const char *colon;
+		size_t		n = line_end - p;
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (!first && n > 0 && (colon = memchr(p, ':', n)) != NULL)
+		{
+			QlikHttpHeader *h = palloc(sizeof(QlikHttpHeader));
+			const char *v = colon + 1;
+			const char *vend = p + n;
+
+			h->name = pnstrdup(p, colon - p);
+			for (char *c = h->name; *c; c++)
+				*c = pg_tolower((unsigned char) *c);
+			while (v < vend && (*v == ' ' || *v == '\t'))
+				v++;
+			while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
+				vend--;
+			h->value = pnstrdup(v, vend - v);
+			result = lappend(result, h);
+		}
+		first = false;
+		p = eol ? eol + 1 : end;
+	}
+	return result;
+}
+
+const char *
+qlik_http_header(const QlikHttpResponse *resp, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, resp->headers)
+	{
+		QlikHttpHeader *h = lfirst(lc);
+
+		if (pg_strcasecmp(h->name, name) == 0)
+			return h->value;
+	}
+	return NULL;
+}
+
+static bool
+is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+		status == 307 || status == 308;
+}
+
+/* ----------------------------------------------------------------
+ * Entry point
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Send a request and return Qlik's answer, whatever its status (callers turn
+ * error statuses into ERRORs; see errors.c).  Transport failures, refused
+ * redirects and oversized bodies raise ERROR here.  429 is retried for any
+ * method, 502/503/504 and broken connections only for idempotent requests.
+ */
+QlikHttpResponse *
+qlik_http_perform(const QlikHttpRequest *req)
+{
+	const char *method = req->method;
+	const char *url = req->url;
+	bool		send_body = true;
+	char	   *host = qlik_url_host(req->url);
+	int			attempts = 0;
+	int			redirects = 0;
+	long		waited_ms = 0;
+
+	if (host == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_CONFIG),
+				 errmsg("invalid Qlik Cloud URL"),
+				 errdetail("Only absolute https URLs are used.")));
+
+	for (;;)
+	{
+		XferBuffers xb;
+		XferResult	res;
+		QlikHttpResponse *resp;
+
+		memset(&xb, 0, sizeof(xb));
+		xb.body_max = (size_t) qlik_max_response_kb * 1024;
+		attempts++;
+		transfer(method, url, req, send_body, &xb, &res);
+
+		if (res.rc != CURLE_OK)
+		{
+			bool		retry = transport_retryable(&res, &xb, req);
+
+			if (retry && wait_to_retry(attempts, -1, &waited_ms, req,
+									   curl_easy_strerror(res.rc)))
+			{
+				free(xb.body);
+				free(xb.hdr);
+				continue;
+			}
+			PG_TRY();
+			{
+				report_transport_error(host, req, &res, &xb, attempts);
+			}
+			PG_FINALLY();
+			{
+				free(xb.body);
+				free(xb.hdr);
+			}
+			PG_END_TRY();
+		}
+
+		/* Copy out of malloc'd memory before anything can ereport. */
+		resp = palloc0(sizeof(QlikHttpResponse));
+		resp->status = res.status;
+		resp->body = palloc(xb.body_len + 1);
+		if (xb.body_len > 0)
+			memcpy(resp->body, xb.body, xb.body_len);
+		resp->body[xb.body_len] = '\0';
+		resp->body_len = xb.body_len;
+		free(xb.body);
+		resp->headers = parse_headers(xb.hdr ? xb.hdr : "", xb.hdr_len);
+		free(xb.hdr);
+		resp->url = pstrdup(url);
+		resp->attempts = attempts;
+
+		if (is_redirect(res.status) && req->follow_redirects)
+		{
+			char	   *target = res.redirect_url;
+			char	   *target_host = target ? qlik_url_host(target) : NULL;
+
+			if (target == NULL)
+				return resp;	/* no Location: the caller reports the status */
+			if (target_host == NULL || strcmp(target_host, host) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_QLIK_REDIRECT),
+						 errmsg("Qlik Cloud host %s redirected to another host; the redirect was not followed",
+								host),
+						 errdetail("%s answered HTTP %ld with a Location on %s.",
+								   req->what, res.status,
+								   target_host ? target_host : "a non-https URL"),
+						 errhint("The access token is only ever sent to the host it was issued for.")));
+			if (++redirects > QLIK_MAX_REDIRECTS)
+				ereport(ERROR,
+						(errcode(ERRCODE_QLIK_REDIRECT),
+						 errmsg("too many redirects from Qlik Cloud host %s", host),
+						 errdetail("%s was redirected more than %d times.", req->what,
+								   QLIK_MAX_REDIRECTS)));
+			/* As browsers and curl do: 303, and 301/302 after POST, GET. */
+			if (res.status == 303 ||
+				((res.status == 301 || res.status == 302) && strcmp(method, "POST") == 0))
+			{
+				method = "GET";
+				send_body = false;
+			}
+			url = target;
+			attempts--;			/* a redirect is not a failed attempt */
+			continue;
+		}
+
+		if (res.status == 429 ||
+			(req->idempotent && (res.status == 502 || res.status == 503 || res.status == 504)))
+		{
+			long		delay = retry_after_ms(qlik_http_header(resp, "retry-after"));
+			char	   *why = psprintf("HTTP %ld", res.status);
+
+			if (wait_to_retry(attempts, delay, &waited_ms, req, why))
+				continue;
+		}
+		return resp;
+	}
+}

@@ -1,0 +1,58 @@
+/*
+ * http.h
+ *		The one place that talks HTTP: libcurl transport to Qlik Cloud.
+ */
+#ifndef QLIKCLOUD_HTTP_H
+#define QLIKCLOUD_HTTP_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+#include "utils/guc.h"
+
+typedef struct QlikHttpHeader
+{
+	char	   *name;			/* lower case */
+	char	   *value;
+} QlikHttpHeader;
+
+typedef struct QlikHttpRequest
+{
+	const char *method;			/* GET, POST, PUT, PATCH, DELETE, HEAD */
+	const char *url;			/* absolute https:// URL */
+	const char *bearer;			/* access token, or NULL: never logged */
+	const char *content_type;	/* of body, or NULL */
+	const char *body;			/* request body, or NULL */
+	size_t		body_len;
+	List	   *headers;		/* extra "Name: value" strings, checked by
+								 * the caller */
+
+	/*
+	 * True if sending the request twice has the effect of sending it once,
+	 * so that a failure whose outcome is unknown (connection reset, 502,
+	 * 503, 504, timeout) may be retried.  A request that was never sent
+	 * (connection refused, DNS) and a 429 are always retried.
+	 */
+	bool		idempotent;
+	bool		follow_redirects;	/* to the same host only */
+	const char *what;			/* for messages: "GET /api/v1/users" */
+} QlikHttpRequest;
+
+typedef struct QlikHttpResponse
+{
+	long		status;
+	char	   *body;			/* NUL-terminated, palloc'd */
+	size_t		body_len;
+	List	   *headers;		/* QlikHttpHeader *, of the final response */
+	char	   *url;			/* final URL, after same-host redirects */
+	int			attempts;		/* requests sent, retries included */
+} QlikHttpResponse;
+
+extern QlikHttpResponse *qlik_http_perform(const QlikHttpRequest *req);
+extern const char *qlik_http_header(const QlikHttpResponse *resp,
+									const char *name);
+extern char *qlik_url_host(const char *url);
+extern bool qlik_http_check_connect_to(char **newval, void **extra,
+									   GucSource source);
+
+#endif							/* QLIKCLOUD_HTTP_H */
