@@ -1,0 +1,3 @@
+from qlikfake.main import main
+
+main()

@@ -1,0 +1,10 @@
+"""One module per Qlik API. Importing a module registers its routes (routing.route) and its
+state hooks. Add new modules to MODULES."""
+import importlib
+
+MODULES = ["oauth", "users", "tenants"]
+
+
+def load():
+    for name in MODULES:
+        importlib.import_module(__name__ + "." + name)

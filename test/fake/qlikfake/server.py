@@ -1,0 +1,464 @@
+"""HTTPS plumbing and the request pipeline of the fake Qlik Cloud.
+
+Per request, in this order:
+  1. read the request (Content-Length or chunked body), note Host and TLS SNI
+  2. latency (global or per host/method/path), then an injected fault if one matches
+  3. the Host decides what answers: a tenant (by any of its hostnames, any case), a regional
+     register host, or nobody (see _unknown_host)
+  4. a deactivated tenant answers 401 TENANT_DEACTIVATED to everything, /oauth/token included
+  5. /api/... needs a bearer token issued by this host (or an alias of it) and not expired
+  6. rate limit for the operation's tier (per tenant x user x tier); /oauth/token counts per
+     client id inside its handler, since no user is known before it
+  7. the route's handler, holding the state lock; QlikError becomes the service's error body
+Every response is written with one sendall (status line, headers and body together) on a
+TCP_NODELAY socket: http.server's default separate writes make each keep-alive request wait
+~40 ms for a delayed ACK.
+"""
+import email.utils
+import http.server
+import json
+import select
+import socket
+import socketserver
+import ssl
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+from . import errors, ratelimit, util
+from .errors import QlikError
+from .faults import FAULTS
+from .observe import OBSERVER, new_entry
+from .ratelimit import LIMITER
+from .routing import ROUTER
+from .state import DOMAIN, STATE
+
+STOP = threading.Event()          # set at shutdown; ends "hang" faults
+MAX_BODY = 2 * 1024 * 1024 * 1024
+
+
+class Response:
+    def __init__(self, status, body=b"", content_type=None, headers=None):
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers = list(headers or [])
+
+
+def json_response(obj, status=200, headers=None):
+    return Response(status, util.dumps(obj), errors.JSON, headers)
+
+
+def error_response(service, status, code, title, detail=None, headers=None):
+    hdrs, body = errors.render(service, status, code, title, detail)
+    return json_response(body, status, hdrs + list(headers or []))
+
+
+def redirect_response(status, location):
+    # Qlik documents a text/html body for its redirects (users/me, tenants/me).
+    body = ('<a href="%s">%s</a>.\n\n' % (location, http.server.BaseHTTPRequestHandler.responses
+                                          .get(status, ("Redirect",))[0])).encode()
+    return Response(status, body, "text/html; charset=utf-8", [("Location", location)])
+
+
+class Ctx:
+    """What a handler gets: the request, where it arrived and who sent it."""
+
+    def __init__(self, method, path, query, headers, body, host):
+        self.method = method
+        self.path = path
+        self.query = query                          # raw query string
+        self.args = urllib.parse.parse_qs(query, keep_blank_values=True)
+        self.headers = headers                      # http.client.HTTPMessage
+        self.body = body
+        self.host = host                            # Host header, lower case, port kept
+        self.hostname = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        self.base = "https://" + host               # for absolute links on the same host
+        self.state = STATE
+        self.kind = None                            # "tenant" or "register"
+        self.tenant = None
+        self.region = None
+        self.token = None
+        self.params = {}
+        self.service = "edge"
+
+    def arg(self, name):
+        """A single query parameter; repeating it is a 400 (Qlik's services take one)."""
+        vals = self.args.get(name)
+        if not vals:
+            return None
+        if len(vals) > 1:
+            raise QlikError(400, "HTTP-400", "Bad Request",
+                            "query parameter %r given more than once" % name,
+                            source={"parameter": name})
+        return vals[0]
+
+    def content_type(self):
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+    def json(self, code="HTTP-400"):
+        """The body as JSON; 400 in the service's style when it is not JSON."""
+        ct = self.content_type()
+        if ct != "application/json" and not ct.endswith("+json"):
+            raise QlikError(400, code, "Bad Request",
+                            "Content-Type must be application/json, got %r" % (ct or "none"))
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise QlikError(400, code, "Bad Request", "request body is not valid JSON: %s" % e)
+
+    def user(self):
+        """The user the token acts as (tenant hosts only)."""
+        if self.tenant is None or self.token is None or self.token.user_id is None:
+            return None
+        return self.tenant.users.get(self.token.user_id)
+
+
+# ---- the pipeline -------------------------------------------------------------------------
+
+def _unknown_host(ctx):
+    """A Host that is neither a tenant nor a register host.
+
+    Real DNS has a wildcard per region (new tenants resolve at once), so a mistyped tenant
+    name reaches Qlik's edge, which answers 401 LOGIN-2 "No authentication configured for
+    this hostname" (Qlik support article "Error When Logging Into Qlik Cloud tenant").
+    Any other host (e.g. other.example.com, the target of cross-host redirect tests) is not
+    Qlik at all: a plain 404 page, so a client that follows such a redirect sees a non-Qlik
+    answer, and the request log shows whether it sent its bearer token there."""
+    if ctx.hostname.endswith("." + DOMAIN):
+        return error_response("edge", 401, "LOGIN-2", "No authentication configured for this hostname")
+    return Response(404, b"<html><body><h1>404 Not Found</h1></body></html>\n",
+                    "text/html; charset=utf-8")
+
+
+def _authenticate(ctx):
+    auth = ctx.headers.get("Authorization") or ""
+    scheme, _, value = auth.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value:
+        return "missing bearer token"
+    tok = STATE.tokens.get(value)
+    if tok is None:
+        return "invalid token"
+    key = ctx.tenant.id if ctx.kind == "tenant" else ctx.region
+    if tok.host_kind != ctx.kind or tok.key != key:
+        return "token was not issued for this host"
+    if tok.expires_at <= util.now():
+        return "token expired"
+    if ctx.kind == "tenant" and tok.user_id not in ctx.tenant.users:
+        return "token user no longer exists"
+    ctx.token = tok
+    return None
+
+
+def dispatch(ctx):
+    with STATE.lock:
+        kind, target = STATE.resolve_host(ctx.hostname)
+        if kind is None or (kind == "tenant" and target.status == "deleted"):
+            # A purged tenant is gone from the edge (status "deleted"; not documented further).
+            return _unknown_host(ctx)
+        ctx.kind = kind
+        if kind == "tenant":
+            ctx.tenant, ctx.region = target, target.region
+            if target.status == "disabled":
+                return error_response("edge", 401, STATE.config["deactivated_code"],
+                                      "Tenant has been deactivated. Contact your administrator "
+                                      "for more details.")
+        else:
+            ctx.region = target
+        route, params, allowed = ROUTER.find(ctx.method, ctx.path, kind)
+        ctx.params = params or {}
+        op = ratelimit.lookup(ctx.method, ctx.path)
+
+        if ctx.path.startswith("/api/"):
+            # Qlik's edge authenticates before routing: without a valid token every /api
+            # path, known or not, is a 401.
+            problem = _authenticate(ctx)
+            if problem:
+                return error_response("edge", 401, "HTTP-401", "Unauthorized", problem)
+            if op is not None:
+                who = ctx.token.user_id or ctx.token.client_id
+                scope = ctx.tenant.id if kind == "tenant" else "register:" + ctx.region
+                wait = LIMITER.check(STATE.config["rate_limits"], scope, who, ctx.method,
+                                     op[2], op[0], op[1])
+                if wait is not None:
+                    return json_response(errors.rate_limited_body(wait), 429,
+                                         [("retry-after", str(wait))])
+        if route is None:
+            if allowed:
+                # Qlik does not document wrong-method answers; 405 with Allow is what an
+                # HTTP router does, in the edge error shape.
+                return error_response("edge", 405, "HTTP-405", "Method Not Allowed",
+                                      "%s is not supported on %s" % (ctx.method, ctx.path),
+                                      [("Allow", ", ".join(allowed))])
+            if op is not None and kind == "tenant":
+                # A real Qlik operation that this fake does not implement (yet): say so
+                # instead of pretending it does not exist.
+                return error_response("edge", 501, "HTTP-501", "Not Implemented",
+                                      "the fake does not implement %s %s" % (ctx.method, op[2]))
+            if kind == "tenant" and ratelimit.known_path(ctx.path):
+                return error_response("edge", 405, "HTTP-405", "Method Not Allowed",
+                                      "%s is not supported on %s" % (ctx.method, ctx.path))
+            return error_response("edge", 404, "HTTP-404", "Not Found",
+                                  "no route for %s %s" % (ctx.method, ctx.path))
+        ctx.service = route.service
+        try:
+            resp = route.handler(ctx)
+        except QlikError as e:
+            hdrs, body = errors.from_exception(e, route.service)
+            return json_response(body, e.status, hdrs)
+        return resp
+
+
+def _fault_response(fault, ctx):
+    kind = fault["kind"]
+    if kind == "status":
+        st = int(fault["status"])
+        hdrs = []
+        if "retry_after" in fault:
+            hdrs.append(("retry-after", str(int(fault["retry_after"]))))
+        if "body" in fault:
+            return json_response(fault["body"], st, hdrs)
+        if st == 429 and "code" not in fault:
+            wait = int(fault.get("retry_after", 1))
+            if "retry_after" not in fault:
+                hdrs.append(("retry-after", str(wait)))
+            return json_response(errors.rate_limited_body(wait), st, hdrs)
+        return error_response(fault.get("service", "edge"), st, fault.get("code", "HTTP-%d" % st),
+                              fault.get("title", errors.reason(st)), fault.get("detail"), hdrs)
+    if kind == "redirect":
+        return redirect_response(int(fault["status"]), fault["location"])
+    if kind == "malformed":
+        return Response(200, b'{"data":[{"id":"6f1c2a","name":"trunc', errors.JSON)
+    return None
+
+
+# ---- HTTP handler -------------------------------------------------------------------------
+
+class QlikHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "qlikfake"
+    sys_version = ""
+    timeout = 300                  # idle keep-alive connections are closed after this
+
+    def log_message(self, fmt, *args):   # quiet; the request log is at the control port
+        pass
+
+    def handle_one_request(self):
+        # Like BaseHTTPRequestHandler's, but every method goes to process().
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            self.process()
+            self.wfile.flush()
+        except (TimeoutError, socket.timeout, ConnectionError, ssl.SSLError):
+            self.close_connection = True
+
+    def _read_body(self):
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if te:
+            if te != "chunked":
+                raise ValueError("unsupported Transfer-Encoding %r" % te)
+            parts, total = [], 0
+            while True:
+                line = self.rfile.readline(1024)
+                size = int(line.split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(parts)
+                total += size
+                if total > MAX_BODY:
+                    raise ValueError("body too large")
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+        n = self.headers.get("Content-Length")
+        if n is None:
+            return b""
+        n = int(n)
+        if n < 0 or n > MAX_BODY:
+            raise ValueError("bad Content-Length")
+        data = self.rfile.read(n)
+        if len(data) != n:
+            raise ConnectionError("client closed mid-body")
+        return data
+
+    def process(self):
+        method = self.command.upper()
+        url = urllib.parse.urlsplit(self.path)
+        path, query = url.path or "/", url.query
+        try:
+            body = self._read_body()
+        except (ValueError, TypeError):
+            self.close_connection = True
+            self.send_raw(error_response("edge", 400, "HTTP-400", "Bad Request", "unreadable body"))
+            return
+        host = (self.headers.get("Host") or "").strip().lower()
+        sni = getattr(self.connection, "qlik_sni", None)
+        entry = new_entry(host.rsplit(":", 1)[0] if host.count(":") == 1 else host, sni, method,
+                          path, query, list(self.headers.items()), body, self.client_address[0])
+        status = 0
+        try:
+            if not host:
+                resp = error_response("edge", 400, "HTTP-400", "Bad Request", "missing Host header")
+                status = self.send_raw(resp)
+                return
+            ctx = Ctx(method, path, query, self.headers, body, host)
+            delay = FAULTS.latency_for(ctx.hostname, method, path)
+            if delay:
+                time.sleep(delay / 1000.0)
+            fault = FAULTS.take(ctx.hostname, method, path)
+            kind = fault["kind"] if fault else None
+            if kind == "drop":
+                self.close_connection = True
+                return
+            if kind == "hang":
+                self.hang(fault.get("seconds", STATE.config["hang_max"]))
+                return
+            if kind == "slow":
+                time.sleep(fault["ms"] / 1000.0)
+            if kind == "huge":
+                status = self.send_huge(int(fault["size"]))
+                return
+            resp = _fault_response(fault, ctx) if fault else None
+            if resp is None:
+                try:
+                    resp = dispatch(ctx)
+                except Exception:
+                    traceback.print_exc(file=sys.stderr)
+                    resp = error_response("edge", 500, "HTTP-500", "Internal Server Error",
+                                          "the fake crashed; see its stderr")
+            status = self.send_raw(resp, truncate=(kind == "truncate"))
+        finally:
+            OBSERVER.record(entry, status)
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def _head(self, status, headers, length):
+        reason = self.responses.get(status, ("Status",))[0]
+        lines = ["HTTP/1.1 %d %s" % (status, reason),
+                 "Date: " + email.utils.formatdate(usegmt=True)]
+        lines += ["%s: %s" % (k, v) for k, v in headers]
+        lines.append("Content-Length: %d" % length)
+        if self.close_connection:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def send_raw(self, resp, truncate=False):
+        """One write for the whole response. Returns the status for the counters."""
+        headers = list(resp.headers)
+        if resp.content_type:
+            headers.insert(0, ("Content-Type", resp.content_type))
+        body = resp.body
+        if truncate:
+            # Promise more than is sent, send part of it, then hang up.
+            self.close_connection = True
+            cut = body[: len(body) // 2]
+            self.wfile.write(self._head(resp.status, headers, len(body) + 1024) + cut)
+            return resp.status
+        if self.command == "HEAD":
+            self.wfile.write(self._head(resp.status, headers, len(body)))
+        else:
+            self.wfile.write(self._head(resp.status, headers, len(body)) + body)
+        return resp.status
+
+    def send_huge(self, size):
+        head = self._head(200, [("Content-Type", errors.JSON)], size)
+        prefix, suffix = b'{"data":"', b'"}'
+        fill = size - len(prefix) - len(suffix)
+        chunk = b"x" * (1 << 20)
+        self.wfile.write(head + prefix)
+        while fill > 0:
+            n = min(fill, len(chunk))
+            self.wfile.write(chunk[:n])
+            fill -= n
+        self.wfile.write(suffix)
+        return 200
+
+    def hang(self, max_seconds):
+        """Hold the request without answering until the client hangs up, max_seconds pass,
+        or the fake stops."""
+        self.close_connection = True
+        sock = self.connection
+        deadline = time.monotonic() + float(max_seconds)
+        while not STOP.is_set() and time.monotonic() < deadline:
+            try:
+                r, _, _ = select.select([sock], [], [], 0.2)
+                if r:
+                    if isinstance(sock, ssl.SSLSocket):
+                        data = sock.recv(4096)
+                    else:
+                        data = sock.recv(4096)
+                    if not data:
+                        return
+            except ssl.SSLWantReadError:
+                continue
+            except (OSError, ValueError):
+                return
+
+
+class TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """Accepts in the main loop, does the TLS handshake in the connection's own thread (a
+    slow or failing handshake must not stall other clients)."""
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, addr, ctx):
+        self.ssl_ctx = ctx
+        ctx.sni_callback = self._sni
+        super().__init__(addr, QlikHandler)
+
+    @staticmethod
+    def _sni(sslsock, name, _ctx):
+        try:
+            sslsock.qlik_sni = name
+        except AttributeError:
+            pass
+        return None
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, addr
+
+    def finish_request(self, request, client_address):
+        request.settimeout(30)
+        try:
+            tls = self.ssl_ctx.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            # e.g. a client that does not trust our CA aborts the handshake
+            request.close()
+            return
+        try:
+            tls.settimeout(None)
+            self.RequestHandlerClass(tls, client_address, self)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            try:
+                tls.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        traceback.print_exc(file=sys.stderr)
+
+
+def make_tls_context(cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
