@@ -168,7 +168,9 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             if not ipaddress.ip_address(self.client_address[0]).is_loopback:
                 raise ControlError(403, "control is for loopback clients only")
             body = _body(self)
-            result = handle(self.command.upper(), url.path.rstrip("/") or "/", url.query, body)
+            # One control call at a time, and never in the middle of a Qlik request.
+            with STATE.lock:
+                result = handle(self.command.upper(), url.path.rstrip("/") or "/", url.query, body)
             self._respond(200, result)
         except ControlError as e:
             self._respond(e.status, {"error": str(e)})

@@ -67,4 +67,4 @@ def _href(ctx, cursor):
     pairs = [(k, v) for k, v in urllib.parse.parse_qsl(ctx.query, keep_blank_values=True)
              if k not in ("next", "prev")]
     pairs.append(cursor)
-    return ctx.base + ctx.path + "?" + urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
+    return ctx.base + ctx.path + "?" + urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote, safe=",")

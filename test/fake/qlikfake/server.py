@@ -394,13 +394,8 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
         while not STOP.is_set() and time.monotonic() < deadline:
             try:
                 r, _, _ = select.select([sock], [], [], 0.2)
-                if r:
-                    if isinstance(sock, ssl.SSLSocket):
-                        data = sock.recv(4096)
-                    else:
-                        data = sock.recv(4096)
-                    if not data:
-                        return
+                if r and not sock.recv(4096):
+                    return          # the client hung up
             except ssl.SSLWantReadError:
                 continue
             except (OSError, ValueError):

@@ -152,6 +152,10 @@ def list_users(ctx):
     try:
         limit = _int_param(ctx, "limit", 20, 1, 100)
         sort = ctx.arg("sort") or "+name"
+        if sort.startswith(" "):
+            # An unencoded "+" in a query string decodes to a space (as in Go's net/url,
+            # which Qlik's services use); take " name" as "+name" rather than a 400.
+            sort = "+" + sort.strip()
         total = bool_param(ctx, "totalResults", _bad)
         flt = ctx.arg("filter")
     except QlikError as e:
