@@ -129,7 +129,7 @@ def handle(method, path, query, body):
             return OBSERVER.requests(_one(q, "host"), _one(q, "path"), _one(q, "method"),
                                      _one(q, "status"), last)
         if method == "DELETE":
-            OBSERVER.reset()
+            OBSERVER.clear_log()
             return {"ok": True}
     if (method, path) == ("POST", "/tokens/expire"):
         if not isinstance(body, dict):

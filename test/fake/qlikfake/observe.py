@@ -72,6 +72,10 @@ class Observer:
             self.total = 0
             self.log = collections.deque(maxlen=LOG_MAX)
 
+    def clear_log(self):
+        with self.lock:
+            self.log.clear()
+
     def reset_counters(self):
         with self.lock:
             self.counts = collections.Counter()
