@@ -188,7 +188,13 @@ qlik_raise_http_error(const QlikHttpResponse *resp, const char *host,
 	if (info.code != NULL)
 		appendStringInfo(&detail, " Qlik error code: %s.", info.code);
 	if (info.detail != NULL)
+	{
+		size_t		n = strlen(info.detail);
+
 		appendStringInfo(&detail, " Qlik detail: %s", info.detail);
+		if (n > 0 && strchr(".!?", info.detail[n - 1]) == NULL)
+			appendStringInfoChar(&detail, '.');
+	}
 	if (info.trace_id != NULL)
 		appendStringInfo(&detail, " traceId: %s.", info.trace_id);
 	if (info.code == NULL && info.title == NULL && resp->body_len > 0)

@@ -402,6 +402,15 @@ set_options(const char *method, const char *url, const QlikHttpRequest *req,
 	SETOPT(CURLOPT_ERRORBUFFER, xb->errbuf);
 	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) xb->body_max);
 
+	/*
+	 * libcurl silently sends a request again when a reused connection turns
+	 * out to be dead before any answer, which is wrong for a request that is
+	 * not safe to repeat: the server may have acted on the first one.  Such
+	 * requests get a connection of their own.
+	 */
+	if (!req->idempotent)
+		SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+
 	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
 	SETOPT(CURLOPT_WRITEDATA, xb);
 	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
@@ -624,9 +633,11 @@ report_transport_error(const char *host, const QlikHttpRequest *req,
 			(errcode(ERRCODE_QLIK_CONNECTION),
 			 errmsg("could not reach Qlik Cloud host %s: %s", host, reason),
 			 errdetail("%s; %d attempt(s); %s.", req->what, attempts, timing),
-			 errhint(res->request_sent && !req->idempotent
-					 ? "The request may have reached Qlik Cloud; it was not repeated because repeating it is not safe."
-					 : "Check the host name and the network; a superuser can route hosts with qlikcloud.connect_to.")));
+			 !res->request_sent ?
+			 errhint("Check the host name and the network; a superuser can route hosts with qlikcloud.connect_to.") :
+			 !req->idempotent ?
+			 errhint("The request may have reached Qlik Cloud; it was not repeated because repeating it is not safe.") :
+			 errhint("The connection failed during the exchange; qlikcloud.max_attempts sets how often it is tried.")));
 }
 
 /* Delay before attempt "attempt + 1": exponential, capped, equal jitter. */

@@ -1,0 +1,62 @@
+-- Shared by every test: helpers, and the credentials of the seeded fake.
+-- Each test resets and seeds the fake itself, so tests can run alone.
+\set VERBOSITY terse
+SET client_min_messages = warning;
+
+-- The extension is installed by pg_regress (--load-extension).
+SELECT extname, extversion, nspname AS schema
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE extname = 'qlikcloud';
+
+-- Everything it owns, listed: a change to the surface shows up here.
+SELECT pg_describe_object(classid, objid, 0) AS object
+FROM pg_depend
+WHERE refclassid = 'pg_extension'::regclass
+  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud')
+  AND deptype = 'e'
+ORDER BY 1;
+
+-- Helpers for the tests.
+CREATE SCHEMA qt;
+GRANT USAGE ON SCHEMA qt TO PUBLIC;
+
+-- Runs a statement and reports its error as "SQLSTATE: message | detail | hint",
+-- with the parts that change from run to run (traceIds, timings) masked.
+CREATE FUNCTION qt.mask(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT regexp_replace(regexp_replace(regexp_replace(t,
+    'traceId: [0-9A-Za-z-]+', 'traceId: <id>', 'g'),
+    '[0-9]+(\.[0-9]+)? ms', 'N ms', 'g'),
+    'https://127\.0\.0\.1:[0-9]+', 'https://127.0.0.1:PORT', 'g')
+$$;
+
+CREATE FUNCTION qt.err(stmt text, with_detail boolean DEFAULT true) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  st text; msg text; det text; hnt text;
+BEGIN
+  EXECUTE stmt;
+  RETURN 'no error';
+EXCEPTION WHEN query_canceled OR OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+  IF NOT with_detail THEN
+    RETURN st || ': ' || msg;
+  END IF;
+  RETURN qt.mask(st || ': ' || msg || coalesce(E'\n  detail: ' || nullif(det, ''), '')
+                 || coalesce(E'\n  hint: ' || nullif(hnt, ''), ''));
+END
+$$;
+GRANT EXECUTE ON FUNCTION qt.err(text, boolean), qt.mask(text) TO PUBLIC;
+
+-- A header of a request in the fake's log ([[name, value], ...]).
+CREATE FUNCTION qt.header(r jsonb, name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT h->>1 FROM jsonb_array_elements(r->'headers') AS h WHERE lower(h->>0) = lower(name) LIMIT 1
+$$;
+GRANT EXECUTE ON FUNCTION qt.header(jsonb, text) TO PUBLIC;
+
+-- Credentials: a tenant-level client, and a regional client that serves the
+-- register host and every tenant of its region.
+SELECT qlikcloud.qlik_set_credential('acme', 'acme.us.qlikcloud.com', 'acme-client', 'S3cr3t-acme-5e8a9d71');
+SELECT qlikcloud.qlik_set_credential('us-region', '*.us.qlikcloud.com', 'us-region-client', 'S3cr3t-us-region-7d1f0c2b');
+SELECT qlikcloud.qlik_set_credential('eu-region', '*.eu.qlikcloud.com', 'eu-region-client', 'S3cr3t-eu-region-91ab44e0');
+SELECT name, host_pattern, client_id, scopes FROM qlikcloud.credential_list ORDER BY name;

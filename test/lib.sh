@@ -1,0 +1,88 @@
+# test/lib.sh: shared by test/run-tests, test/run-demo and bench/run.
+# Installs what is missing (Debian 12), builds and installs the extension,
+# starts the fake Qlik Cloud, and runs a command inside a throwaway
+# PostgreSQL cluster (pg_virtualenv) set up to reach the fake.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGVER=${PGVER:-15}
+DEB_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron \
+  libcurl4-openssl-dev libcjson-dev pkg-config make gcc python3 openssl curl"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Install the Debian packages the build and the tests need, if any is missing.
+ensure_deps() {
+  local missing=()
+  for p in $DEB_PACKAGES; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  export PATH="/usr/lib/postgresql/$PGVER/bin:$PATH"
+  export PG_CONFIG="/usr/lib/postgresql/$PGVER/bin/pg_config"
+}
+
+build_install() {
+  log "building and installing the extension"
+  make -C "$TOP" -s PG_CONFIG="$PG_CONFIG" >/dev/null
+  as_root make -C "$TOP" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+# A world-readable scratch directory: the server runs as another user and
+# must read the CA file from it.
+make_workdir() {
+  WORK=$(mktemp -d /tmp/qlikcloud-test.XXXXXX)
+  chmod 755 "$WORK"
+  export QLIKCLOUD_WORK="$WORK"
+  export QLIKCLOUD_TOP="$TOP"
+}
+
+start_fake() {
+  log "generating certificates and starting the fake Qlik Cloud"
+  bash "$TOP/test/fake/gencerts.sh" "$WORK/certs" >/dev/null 2>&1
+  chmod -R a+rX "$WORK/certs"
+  export QLIKFAKE_PORT_FILE="$WORK/fake.json"
+  python3 "$TOP/test/fake/qlikfake.py" --listen 127.0.0.1:0 --control 127.0.0.1:0 \
+    --cert "$WORK/certs/server.crt" --key "$WORK/certs/server.key" \
+    --port-file "$QLIKFAKE_PORT_FILE" >"$WORK/fake.log" 2>&1 &
+  FAKE_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$QLIKFAKE_PORT_FILE" ] && break
+    kill -0 "$FAKE_PID" 2>/dev/null || { cat "$WORK/fake.log" >&2; return 1; }
+    sleep 0.1
+  done
+  FAKE_HTTPS_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$QLIKFAKE_PORT_FILE")
+  FAKE_CONTROL_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["control_port"])' "$QLIKFAKE_PORT_FILE")
+  export FAKE_HTTPS_PORT FAKE_CONTROL_PORT
+  export QLIKFAKE_CONTROL="127.0.0.1:$FAKE_CONTROL_PORT"
+  export FAKECTL="$TOP/test/fakectl"
+  export QLIKCLOUD_CA="$WORK/certs/ca.crt"
+  export QLIKCLOUD_OTHER_CA="$WORK/certs/other-ca.crt"
+}
+
+cleanup() {
+  if [ -n "${FAKE_PID:-}" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
+  if [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
+}
+
+# Run "$@" inside a throwaway cluster whose server reaches the fake.
+# Extra server options may be given in PG_EXTRA_OPTS (an array).
+in_cluster() {
+  local opts=(
+    -o "qlikcloud.ca_file=$QLIKCLOUD_CA"
+    -o "qlikcloud.connect_to=::127.0.0.1:$FAKE_HTTPS_PORT"
+    -o "logging_collector=on"
+    -o "log_min_messages=warning"
+  )
+  if [ -n "${PG_EXTRA_OPTS+x}" ]; then opts+=("${PG_EXTRA_OPTS[@]}"); fi
+  pg_virtualenv -v "$PGVER" "${opts[@]}" "$@"
+}
