@@ -18,9 +18,11 @@ SELECT :n AS redirects_seen;
 SELECT qlikcloud.qlik_set_credential_secret('acme', 'S3cr3t-acme-5e8a9d71');
 \! $FAKECTL POST /counters/reset >/dev/null
 SELECT count(*) AS calls
-FROM generate_series(1, 25) AS i,
-     LATERAL qlikcloud.qlik_api('acme.us.qlikcloud.com', 'GET', '/api/v1/users?limit=1') AS r
+FROM (SELECT qlikcloud.qlik_api('acme.us.qlikcloud.com', 'GET', '/api/v1/users?limit=1') AS r
+      FROM generate_series(1, 25)) AS s
 WHERE jsonb_array_length(r->'data') = 1;
+\set n `$FAKECTL count acme.us.qlikcloud.com /api/v1/users GET 200`
+SELECT :n AS api_requests;
 \set n `$FAKECTL count acme.us.qlikcloud.com /oauth/token`
 SELECT :n AS token_requests;
 -- Tokens are per host: the regional client needs its own token on each host.

@@ -55,7 +55,7 @@ RESET qlikcloud.retry_max_total_wait;
 \! $FAKECTL POST /config '{"rate_limits": {"enabled": true, "window": 300, "tier1": 1}}' >/dev/null
 SET qlikcloud.max_attempts = 2;
 SET qlikcloud.retry_max_total_wait = '100ms';
-SELECT qt.err($$SELECT count(*) FROM generate_series(1, 10), LATERAL qlikcloud.qlik_api('acme', 'GET', '/api/v1/users/me')$$);
+SELECT qt.err($$SELECT count(qlikcloud.qlik_api('acme', 'GET', '/api/v1/users/me')) FROM generate_series(1, 10)$$);
 \! $FAKECTL POST /config '{"rate_limits": {"enabled": false}}' >/dev/null
 RESET qlikcloud.max_attempts;
 RESET qlikcloud.retry_max_total_wait;
