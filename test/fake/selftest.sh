@@ -19,6 +19,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
 
 pass=0
 fail=0
@@ -384,6 +385,41 @@ fakectl GET "/requests?path=/api/v1/tenants/*&last=1" >"$T/req.json"
 check "log redacts bearer" 'Bearer <redacted>' "$(jget "$T/req.json" '[h[1] for h in d["requests"][0]["headers"] if h[0].lower()=="authorization"][0]')"
 fakectl POST /seed '{"tenants":[{"hostname":"bad host"}]}' >/dev/null 2>&1
 check "fakectl exits 1 on HTTP error" 1 "$?"
+
+# ---- TLS, transport details -------------------------------------------------------------
+curl -sS --cacert "$T/certs/other-ca.crt" --connect-to "::127.0.0.1:$PORT" -o /dev/null \
+    "https://$ACME/api/v1/users/me" 2>/dev/null
+check "wrong CA: certificate rejected" 60 "$?"
+call "https://$ACME/api/v1/tenants/$TID" "${AUTH[@]}"
+check "fake fine after a failed handshake" 200 "$CODE"
+call "https://register.us.qlikcloud.com/api/v1/users/me" -H "Authorization: Bearer $REG"
+check "no users API on register host" 404 "$CODE"
+call "https://register.us.qlikcloud.com/api/v1/tenants/me" -H "Authorization: Bearer $REG"
+check "no current tenant on register host" 404 "$CODE"
+call "https://$ACME/oauth/token" -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' \
+    -d '{"client_id":"region-us","client_secret":"rsecret","grant_type":"client_credentials"}'
+check "chunked request body" 200 "$CODE"
+call "https://$ACME/oauth/token" -H 'Expect: 100-continue' -H 'Content-Type: application/x-www-form-urlencoded' \
+    -d 'client_id=region-us&client_secret=rsecret&grant_type=client_credentials'
+check "Expect: 100-continue" 200 "$CODE"
+call "https://$ACME/oauth/token" -H 'Content-Type: application/json' \
+    -d '{"client_id":"region-us","client_secret":"rsecret","grant_type":"client_credentials"}' -H 'Connection: close'
+check "Connection: close honoured" close "$(hdr Connection)"
+pids=()
+for j in 1 2 3 4; do
+    ( u=(); for i in $(seq 50); do u+=(-o /dev/null "https://$ACME/api/v1/users?limit=5"); done
+      "${CURL[@]}" "${AUTH[@]}" -w '%{http_code}\n' "${u[@]}" ) >"$T/par$j" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+check "4 parallel keep-alive clients x 50" 200 "$(cat "$T"/par* | sort -u | tr '\n' ' ' | xargs)"
+check "4 parallel clients: all answered" 200 "$(cat "$T"/par* | wc -l)"
+"$PY" -S "$here/qlikfake.py" --cert "$T/certs/server.crt" --key "$T/certs/server.key" \
+    --seed /nonexistent.json 2>/dev/null
+check "bad --seed file exits 2" 2 "$?"
+"$PY" -S "$here/qlikfake.py" --cert "$T/certs/server.crt" --key "$T/certs/server.key" \
+    --control 0.0.0.0:0 2>/dev/null
+check "non-loopback control refused" 2 "$?"
 
 # ---- keep-alive speed -------------------------------------------------------------------
 urls=()
