@@ -237,9 +237,10 @@ class State:
         tenant.bots[client.client_id] = user["id"]
         return user
 
-    def add_user(self, tenant, spec, created=None):
+    def add_user(self, tenant, spec, created=None, check_subject=True):
         """Create a user from a seed-style dict: subject (required), name, email, status,
-        roles (role names), id, createdAt, clientId."""
+        roles (role names), id, createdAt, clientId. Subjects are unique per tenant
+        (case-insensitive); generated users skip that scan (random 96-bit subjects)."""
         if not isinstance(spec, dict) or not isinstance(spec.get("subject"), str) \
                 or not spec["subject"]:
             raise SeedError("each user needs a non-empty string 'subject'")
@@ -248,7 +249,8 @@ class State:
         bad = set(spec) - allowed
         if bad:
             raise SeedError("unknown user field(s) %s; allowed: %s" % (sorted(bad), sorted(allowed)))
-        if any(u["subject"].lower() == spec["subject"].lower() for u in tenant.users.values()):
+        if check_subject and any(u["subject"].lower() == spec["subject"].lower()
+                                 for u in tenant.users.values()):
             raise SeedError("duplicate user subject %r in tenant %s" % (spec["subject"], tenant.id))
         status = spec.get("status", "active")
         if status not in ("active", "invited", "disabled", "deleted", "provisioned"):
@@ -307,7 +309,7 @@ class State:
                 elif i % 23 == 0:
                     spec["status"] = "invited"
             spec["subject"] = "auth0|%024x" % rng.getrandbits(96)
-            made.append(self.add_user(tenant, spec, created=base + 60 * i))
+            made.append(self.add_user(tenant, spec, created=base + 60 * i, check_subject=False))
         return made
 
     # ---- seeding -------------------------------------------------------------------------
