@@ -23,8 +23,10 @@ GRANT USAGE ON SCHEMA qt TO PUBLIC;
 -- Runs a statement and reports its error as "SQLSTATE: message | detail | hint",
 -- with the parts that change from run to run (traceIds, timings) masked.
 CREATE FUNCTION qt.mask(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT regexp_replace(regexp_replace(regexp_replace(t,
+  SELECT regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
     'traceId: [0-9A-Za-z-]+', 'traceId: <id>', 'g'),
+    'wait [0-9]+ seconds', 'wait N seconds', 'g'),
+    'with [0-9]+ bytes remaining', 'with N bytes remaining', 'g'),
     '[0-9]+(\.[0-9]+)? ms', 'N ms', 'g'),
     'https://127\.0\.0\.1:[0-9]+', 'https://127.0.0.1:PORT', 'g')
 $$;

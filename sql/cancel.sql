@@ -26,13 +26,13 @@ RESET statement_timeout;
 
 -- pg_cancel_backend (what Ctrl-C in psql sends), from another session
 \! $FAKECTL POST /faults '{"path":"/api/v1/users/me","kind":"hang","count":1}' >/dev/null
-\! (sleep 0.5; psql -XAtq -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%qt_cancel_me%' AND pid <> pg_backend_pid()" >/dev/null) &
+\! $QLIKCLOUD_TOP/test/cancel-backend qt_cancel_me &
 SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/users/me') /* qt_cancel_me */$$);
 SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/users/me')->>'clientId' AS next_call_works;
 
 -- While waiting, the backend shows an Extension wait event.
 \! $FAKECTL POST /faults '{"path":"/api/v1/users/me","kind":"hang","count":1}' >/dev/null
-\! (sleep 0.5; psql -XAtq -c "COPY (SELECT wait_event_type FROM pg_stat_activity WHERE query LIKE '%qt_wait_me%' AND pid <> pg_backend_pid()) TO STDOUT" > $QLIKCLOUD_WORK/wait_event; psql -XAtq -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%qt_wait_me%' AND pid <> pg_backend_pid()" >/dev/null) &
+\! $QLIKCLOUD_TOP/test/cancel-backend qt_wait_me $QLIKCLOUD_WORK/wait_event &
 SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/users/me') /* qt_wait_me */$$, false);
 \set w `cat $QLIKCLOUD_WORK/wait_event`
 SELECT :'w' AS wait_event_type;

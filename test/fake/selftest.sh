@@ -56,6 +56,8 @@ FAKE_PID=$!
 for _ in $(seq 100); do [ -s "$T/ports.json" ] && break; sleep 0.05; done
 [ -s "$T/ports.json" ] || { echo "fake did not start"; cat "$T/fake.err"; exit 1; }
 PORT=$(jget "$T/ports.json" 'd["https_port"]')
+# Talk to this script's own fake, whatever the caller's environment names.
+unset QLIKFAKE_CONTROL
 export QLIKFAKE_PORT_FILE="$T/ports.json"
 check "port file pid" "$FAKE_PID" "$(jget "$T/ports.json" 'd["pid"]')"
 

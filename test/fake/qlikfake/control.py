@@ -13,6 +13,7 @@
     GET    /requests           request log (?host=&path=&method=&status=&last=N)
     DELETE /requests           clear the request log
     POST   /tokens/expire      expire issued tokens now ({"host":...} optional)
+    GET    /tokens             the token values issued (so tests can look for leaks)
     POST   /tenants/status     {"hostname"|"id", "status"}
     GET    /state              tenants, users, clients (no secrets), token count
     GET    /health             {"ok":true}
@@ -136,6 +137,11 @@ def handle(method, path, query, body):
             raise ControlError(400, "body must be an object")
         with STATE.lock:
             return {"expired": STATE.expire_tokens(body.get("host"))}
+    if (method, path) == ("GET", "/tokens"):
+        # The bearer tokens issued, so that tests can prove none of them reached a log
+        # or a message. Test-only: the control port listens on loopback alone.
+        with STATE.lock:
+            return {"tokens": sorted(STATE.tokens)}
     if (method, path) == ("POST", "/tenants/status"):
         if not isinstance(body, dict) or "status" not in body:
             raise ControlError(400, 'need {"hostname" or "id", "status"}')
