@@ -27,7 +27,7 @@ CREATE FUNCTION qt.mask(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     'traceId: [0-9A-Za-z-]+', 'traceId: <id>', 'g'),
     'wait [0-9]+ seconds', 'wait N seconds', 'g'),
     'with [0-9]+ bytes remaining', 'with N bytes remaining', 'g'),
-    '[0-9]+(\.[0-9]+)? ms', 'N ms', 'g'),
+    '[0-9]+(\.[0-9]+)? (ms|milliseconds)', 'N \2', 'g'),
     'https://127\.0\.0\.1:[0-9]+', 'https://127.0.0.1:PORT', 'g')
 $$;
 
