@@ -15,6 +15,9 @@
     POST   /tokens/expire      expire issued tokens now ({"host":...} optional)
     GET    /tokens             the token values issued (so tests can look for leaks)
     POST   /tenants/status     {"hostname"|"id", "status"}
+    GET    /clock              {"now","offset_seconds"}
+    POST   /clock              {"advance_days":N} or {"advance_seconds":N}: move the fake's clock
+                               forward (tenant purge, token expiry, timestamps follow it)
     GET    /state              tenants, users, clients (no secrets), token count
     GET    /health             {"ok":true}
 """
@@ -85,6 +88,7 @@ def handle(method, path, query, body):
         return {"ok": True}
     if (method, path) == ("POST", "/reset"):
         STATE.reset()
+        util.reset_clock()
         FAULTS.reset()
         OBSERVER.reset()
         LIMITER.reset()
@@ -151,6 +155,21 @@ def handle(method, path, query, body):
             return {"id": t.id, "hostnames": t.hostnames, "status": t.status}
     if (method, path) == ("GET", "/state"):
         return dump_state()
+    if path == "/clock" and method in ("GET", "POST"):
+        if method == "POST":
+            if not isinstance(body, dict) or not body or \
+                    set(body) - {"advance_days", "advance_seconds"}:
+                raise ControlError(400, 'need {"advance_days":N} or {"advance_seconds":N}')
+            secs = 0.0
+            for k, mult in (("advance_days", 86400), ("advance_seconds", 1)):
+                v = body.get(k, 0)
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                    raise ControlError(400, "%s must be a non-negative number" % k)
+                secs += v * mult
+            with STATE.lock:
+                util.advance_clock(secs)
+                STATE.purge_due()
+        return {"now": util.iso(util.now()), "offset_seconds": util.clock_offset()}
     raise ControlError(404, "no control route %s %s" % (method, path))
 
 

@@ -138,6 +138,7 @@ class Tenant:
         self.roles = {}                   # name -> role dict
         self.bots = {}                    # client id -> bot user id
         self.extra = {}                   # per-resource data of later modules
+        self.purge_at = None              # epoch seconds; set by deactivate (resources/tenants.py)
 
     def role_ref(self, name):
         r = self.roles[name]
@@ -163,6 +164,7 @@ class State:
         """Host header (port stripped, any case) -> ("tenant", Tenant) | ("register", region)
         | (None, None)."""
         h = host.lower().rstrip(".")
+        self.purge_due()
         tid = self.hosts.get(h)
         if tid is not None:
             return "tenant", self.tenants[tid]
@@ -170,6 +172,24 @@ class State:
         if m and (m.group(1) in REGIONS or m.group(1) in self.region_clients):
             return "register", m.group(1)
         return None, None
+
+    def purge_due(self):
+        """Deactivated tenants whose purge date has passed (util.now() follows the control
+        clock) become "deleted": their hostnames are released (so they answer as unknown
+        hosts, and an alias can be taken again) and their tokens are dropped. The tenant
+        object stays, for GET /state."""
+        now = util.now()
+        for t in self.tenants.values():
+            if t.status == "disabled" and t.purge_at is not None and t.purge_at <= now:
+                t.status = "deleted"
+                t.status_updated = t.last_updated = t.purge_at
+                t.purge_at = None
+                for h in t.hostnames:
+                    if self.hosts.get(h) == t.id:
+                        del self.hosts[h]
+                for v in [v for v, tok in self.tokens.items()
+                          if tok.host_kind == "tenant" and tok.key == t.id]:
+                    del self.tokens[v]
 
     def find_client(self, client_id):
         for clients in self.region_clients.values():
@@ -504,6 +524,8 @@ class State:
         if t.status != status:
             t.status = status
             t.status_updated = t.last_updated = util.now()
+        if status != "disabled":
+            t.purge_at = None     # the control call sets no purge date (no countdown)
         return t
 
 

@@ -12,8 +12,29 @@ _counter = itertools.count(secrets.randbelow(1 << 24))
 _counter_lock = threading.Lock()
 
 
+# The fake's clock: wall time plus an offset that the control call POST /clock advances
+# (tenant purge dates are days away). Token expiry, rate-limit windows and timestamps all
+# follow it.
+_offset = 0.0
+
+
 def now():
-    return time.time()
+    return time.time() + _offset
+
+
+def advance_clock(seconds):
+    global _offset
+    _offset += float(seconds)
+    return _offset
+
+
+def reset_clock():
+    global _offset
+    _offset = 0.0
+
+
+def clock_offset():
+    return _offset
 
 
 def iso(ts, ms=True):
