@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from . import resources
+from . import blobs, resources
 from .control import ControlHandler, ControlServer
 from .server import STOP, TLSServer, make_tls_context
 from .state import STATE, SeedError
@@ -77,5 +77,6 @@ def main(argv=None):
     for srv in (https, ctl):
         srv.shutdown()
         srv.server_close()
+    blobs.STORE.cleanup()               # the temp directory of app files / temp contents
     # Handler threads are daemons (some may sit in a hang fault); do not wait for them.
     os._exit(0)

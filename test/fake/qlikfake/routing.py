@@ -46,13 +46,16 @@ def best_match(templates, path):
 
 
 class Route:
-    def __init__(self, method, template, handler, service, hosts, auth):
+    def __init__(self, method, template, handler, service, hosts, auth, stream_body=False):
         self.method = method
         self.template = template
         self.handler = handler
         self.service = service   # error style for this API, see errors.py
         self.hosts = hosts       # "tenant", "register" or "both"
         self.auth = auth         # False only for /oauth/token
+        # True: the request body is spooled to a file (ctx.upload, see blobs.py) instead of
+        # being read into memory (uploads of app files, GBs)
+        self.stream_body = stream_body
 
 
 class Router:
@@ -60,9 +63,10 @@ class Router:
         self.routes = []
         self._templates = {}
 
-    def add(self, method, template, handler, service, hosts="tenant", auth=True):
+    def add(self, method, template, handler, service, hosts="tenant", auth=True,
+            stream_body=False):
         t = self._templates.setdefault(template, Template(template))
-        self.routes.append(Route(method.upper(), t, handler, service, hosts, auth))
+        self.routes.append(Route(method.upper(), t, handler, service, hosts, auth, stream_body))
 
     def find(self, method, path, host_kind):
         """Returns (route, params, allowed_methods). route is None when nothing matches the
@@ -82,9 +86,9 @@ class Router:
 ROUTER = Router()
 
 
-def route(method, template, service, hosts="tenant", auth=True):
+def route(method, template, service, hosts="tenant", auth=True, stream_body=False):
     """Decorator used by resources/*.py to register a handler."""
     def deco(fn):
-        ROUTER.add(method, template, fn, service, hosts, auth)
+        ROUTER.add(method, template, fn, service, hosts, auth, stream_body)
         return fn
     return deco

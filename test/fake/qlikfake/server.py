@@ -27,7 +27,7 @@ import time
 import traceback
 import urllib.parse
 
-from . import errors, ratelimit, util
+from . import blobs, errors, ratelimit, util
 from .errors import QlikError
 from .faults import FAULTS
 from .observe import OBSERVER, new_entry
@@ -37,14 +37,29 @@ from .state import DOMAIN, STATE
 
 STOP = threading.Event()          # set at shutdown; ends "hang" faults
 MAX_BODY = 2 * 1024 * 1024 * 1024
+MAX_SPOOL = 64 * 1024 * 1024 * 1024     # streamed uploads (stream_body routes) go to disk
 
 
 class Response:
     def __init__(self, status, body=b"", content_type=None, headers=None):
         self.status = status
-        self.body = body
+        self.body = body                # bytes, or a Stream for large bodies
         self.content_type = content_type
         self.headers = list(headers or [])
+
+
+class Stream:
+    """A response body of known length sent in chunks after the state lock is released
+    (temporary contents, GBs). chunks: an iterable of bytes-like pieces (see blobs.py)."""
+
+    def __init__(self, length, chunks):
+        self.length = length
+        self.chunks = chunks
+
+    def close(self):
+        close = getattr(self.chunks, "close", None)
+        if close:
+            close()
 
 
 def json_response(obj, status=200, headers=None):
@@ -76,6 +91,7 @@ class Ctx:
         self.host = host                            # Host header, lower case, port kept
         self.hostname = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         self.base = "https://" + host               # for absolute links on the same host
+        self.upload = None                          # blobs.Spool on stream_body routes
         self.state = STATE
         self.kind = None                            # "tenant" or "register"
         self.tenant = None
@@ -293,20 +309,64 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
             raise ConnectionError("client closed mid-body")
         return data
 
+    def _iter_chunked(self):
+        """The pieces of a chunked request body, at most blobs.CHUNK bytes each."""
+        while True:
+            line = self.rfile.readline(1024)
+            size = int(line.split(b";")[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return
+            while size > 0:
+                piece = self.rfile.read(min(size, blobs.CHUNK))
+                if not piece:
+                    raise ConnectionError("client closed mid-body")
+                size -= len(piece)
+                yield piece
+            self.rfile.readline(1024)
+
+    def _spool_body(self):
+        """Stream the request body to a file (routes with stream_body=True)."""
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if te:
+            if te != "chunked":
+                raise ValueError("unsupported Transfer-Encoding %r" % te)
+            return blobs.spool(None, chunked_reader=self._iter_chunked(), max_size=MAX_SPOOL)
+        n = int(self.headers.get("Content-Length") or 0)
+        if n < 0:
+            raise ValueError("bad Content-Length")
+        return blobs.spool(self.rfile.readinto, content_length=n, max_size=MAX_SPOOL)
+
     def process(self):
         method = self.command.upper()
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path or "/", url.query
+        upload = None
         try:
-            body = self._read_body()
+            route = ROUTER.find(method, path, "tenant")[0]
+            if route is not None and route.stream_body:
+                upload = self._spool_body()
+                body = b""
+            else:
+                body = self._read_body()
         except (ValueError, TypeError):
             self.close_connection = True
             self.send_raw(error_response("edge", 400, "HTTP-400", "Bad Request", "unreadable body"))
             return
+        try:
+            self._process(method, path, query, body, upload)
+        finally:
+            if upload is not None:
+                upload.discard()
+
+    def _process(self, method, path, query, body, upload):
         host = (self.headers.get("Host") or "").strip().lower()
         sni = getattr(self.connection, "qlik_sni", None)
         entry = new_entry(host.rsplit(":", 1)[0] if host.count(":") == 1 else host, sni, method,
                           path, query, list(self.headers.items()), body, self.client_address[0])
+        if upload is not None:
+            entry["body"] = "<%d bytes, streamed>" % upload.size
         status = 0
         try:
             if not host:
@@ -314,6 +374,7 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
                 status = self.send_raw(resp)
                 return
             ctx = Ctx(method, path, query, self.headers, body, host)
+            ctx.upload = upload
             delay = FAULTS.latency_for(ctx.hostname, method, path)
             if delay:
                 time.sleep(delay / 1000.0)
@@ -360,6 +421,8 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
         if resp.content_type:
             headers.insert(0, ("Content-Type", resp.content_type))
         body = resp.body
+        if isinstance(body, Stream):
+            return self.send_stream(resp.status, headers, body, truncate)
         if truncate:
             # Promise more than is sent, send part of it, then hang up.
             self.close_connection = True
@@ -371,6 +434,41 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
         else:
             self.wfile.write(self._head(resp.status, headers, len(body)) + body)
         return resp.status
+
+    def send_stream(self, status, headers, stream, truncate=False):
+        """Headers, then the body chunk by chunk (the first chunk in the same write as the
+        headers). A truncate fault promises 1024 bytes more than it sends half of."""
+        try:
+            if self.command == "HEAD":
+                self.wfile.write(self._head(status, headers, stream.length))
+                return status
+            promised = stream.length + (1024 if truncate else 0)
+            limit = stream.length // 2 if truncate else stream.length
+            if truncate:
+                self.close_connection = True
+            head = self._head(status, headers, promised)
+            sent = 0
+            for chunk in stream.chunks:
+                if sent + len(chunk) > limit:
+                    chunk = chunk[:limit - sent]
+                if head is not None:
+                    self.wfile.write(head + chunk)
+                    head = None
+                elif chunk:
+                    self.wfile.write(chunk)
+                sent += len(chunk)
+                if sent >= limit:
+                    break
+            if head is not None:
+                self.wfile.write(head)
+            if sent < limit:
+                self.close_connection = True    # the source ran short: do not pretend
+            return status
+        except OSError:
+            self.close_connection = True
+            raise
+        finally:
+            stream.close()
 
     def send_huge(self, size):
         head = self._head(200, [("Content-Type", errors.JSON)], size)

@@ -157,6 +157,8 @@ class State:
             self.tenants = {}             # id -> Tenant
             self.hosts = {}               # lower-case hostname -> tenant id
             self.tokens = {}              # value -> Token
+            for hook in globals().get("RESET_HOOKS", ()):
+                hook(self)
 
     # ---- lookups -------------------------------------------------------------------------
 
@@ -512,6 +514,8 @@ class State:
                 if not isinstance(v, str) or not v:
                     raise SeedError("deactivated_code must be a string")
                 new[k] = v
+            elif k in CONFIG_HOOKS:
+                new[k] = CONFIG_HOOKS[k](v)     # validator: returns the value or raises SeedError
         self.config = new
         return new
 
@@ -540,6 +544,18 @@ def _list(v, what):
 #   TENANT_SEED_HOOKS: {"key": fn(state, tenant, value) -> result}, extra tenant seed keys.
 #   DUMP_HOOKS: {"key": fn(state, tenant) -> json}, extra fields per tenant in GET /state.
 TENANT_INIT_HOOKS = []
+#   RESET_HOOKS: fn(state), run by State.reset() (POST /reset), e.g. to delete blob files.
+#   CONFIG_HOOKS: {"key": validator(value) -> value}, extra config keys; register the
+#   default with add_config(key, default, validator).
+RESET_HOOKS = []
+CONFIG_HOOKS = {}
+
+
+def add_config(key, default, validator):
+    DEFAULT_CONFIG[key] = default
+    CONFIG_HOOKS[key] = validator
+    if "STATE" in globals():
+        STATE.config.setdefault(key, copy.deepcopy(default))
 TENANT_SEED_HOOKS = {}
 DUMP_HOOKS = {}
 
