@@ -14,9 +14,17 @@ OBJS = \
 	src/credentials.o \
 	src/auth.o \
 	src/client.o \
-	src/api.o
+	src/api.o \
+	src/resource.o \
+	src/tenants.o
 
-DATA = src/qlikcloud--$(EXTVERSION).sql
+# The install script is put together from one file per concern under
+# src/sql/, in name order (00_core first, 99_privileges last).
+DATA_built = qlikcloud--$(EXTVERSION).sql
+SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
+
+qlikcloud--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
 
 REGRESS = $(shell test -f test/schedule && grep -v '^\#' test/schedule | sed -n 's/^test: //p')
 REGRESS_OPTS = --inputdir=. --outputdir=test/results --load-extension=qlikcloud

@@ -8,13 +8,13 @@ SELECT extname, extversion, nspname AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE extname = 'qlikcloud';
 
--- Everything it owns, listed: a change to the surface shows up here.
-SELECT pg_describe_object(classid, objid, 0) AS object
-FROM pg_depend
-WHERE refclassid = 'pg_extension'::regclass
-  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud')
-  AND deptype = 'e'
-ORDER BY 1;
+-- Every function a user calls has a COMMENT; nothing is executable by PUBLIC.
+SELECT count(*) FILTER (WHERE obj_description(p.oid, 'pg_proc') IS NULL
+                          AND p.proname NOT LIKE '\_%') AS functions_without_comment,
+       count(*) FILTER (WHERE has_function_privilege('public', p.oid, 'EXECUTE')) AS executable_by_public
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud');
 
 -- Helpers for the tests.
 CREATE SCHEMA qt;

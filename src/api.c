@@ -20,6 +20,7 @@
 
 #include "client.h"
 #include "http.h"
+#include "resource.h"
 
 PG_FUNCTION_INFO_V1(qlik_api);
 PG_FUNCTION_INFO_V1(qlik_request);
@@ -182,143 +183,25 @@ qlik_request(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-/* ----------------------------------------------------------------
- * qlik_api_list: one row per item of "data", following links.next.href
- * ----------------------------------------------------------------
- */
-typedef struct ListState
+/* qlik_api_list: one row per item of "data", following links.next.href */
+static char *
+list_path(FunctionCallInfo fcinfo, char **tenant)
 {
-	char	   *tenant;
-	char	   *next;			/* path or URL of the next page, or NULL */
-	MemoryContext page_cxt;		/* holds the current page only */
-	Jsonb	   *page;
-	JsonbContainer *items;		/* the page's data array */
-	uint32		count;
-	uint32		index;
-	int			pages;
-} ListState;
+	char	   *path;
 
-static JsonbValue *
-object_get(JsonbContainer *obj, const char *key, JsonbValue *out)
-{
-	if (obj == NULL || !JsonContainerIsObject(obj))
-		return NULL;
-	return getKeyJsonValueFromContainer(obj, key, strlen(key), out);
-}
-
-/* Fetch the next page into st->page_cxt, replacing the previous one. */
-static void
-fetch_page(ListState *st, MemoryContext keep_cxt)
-{
-	MemoryContext old;
-	QlikCall	call;
-	QlikHttpResponse *resp;
-	char	   *host;
-	JsonbValue	v,
-				links,
-				next,
-				href;
-	JsonbContainer *root;
-
-	CHECK_FOR_INTERRUPTS();
-	MemoryContextReset(st->page_cxt);
-	old = MemoryContextSwitchTo(st->page_cxt);
-
-	memset(&call, 0, sizeof(call));
-	call.tenant = st->tenant;
-	call.method = "GET";
-	call.path = st->next;
-	resp = qlik_call(&call, &host);
-	st->page = qlik_response_jsonb(resp, host, call.what);
-	pfree(resp->body);			/* only the parsed page is kept */
-	resp->body = NULL;
-	st->pages++;
-
-	st->items = NULL;
-	st->count = st->index = 0;
-	root = st->page ? &st->page->root : NULL;
-	if (root != NULL && JsonContainerIsArray(root) && !JsonContainerIsScalar(root))
-	{
-		/* A bare array: one page, no links. */
-		st->items = root;
-		root = NULL;
-	}
-	else if (object_get(root, "data", &v) != NULL && v.type == jbvBinary &&
-			 JsonContainerIsArray(v.val.binary.data))
-		st->items = v.val.binary.data;
-	else
+	*tenant = arg_text(fcinfo, 0, "tenant");
+	path = arg_text(fcinfo, 1, "path");
+	if (strncmp(path, "https://", 8) == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-				 errmsg("Qlik Cloud's answer to %s on %s is not a list", call.what, host),
-				 errdetail("A list is an object with a \"data\" array, or an array."),
-				 errhint("Use qlikcloud.qlik_api() for endpoints that return one object.")));
-	st->count = JsonContainerSize(st->items);
-
-	/* links.next.href, if any: the cursor of the next page. */
-	MemoryContextSwitchTo(keep_cxt);
-	if (st->next != NULL)
-		pfree(st->next);
-	st->next = NULL;
-	if (object_get(root, "links", &links) && links.type == jbvBinary &&
-		object_get(links.val.binary.data, "next", &next) && next.type == jbvBinary &&
-		object_get(next.val.binary.data, "href", &href) && href.type == jbvString &&
-		href.val.string.len > 0)
-	{
-		st->next = pnstrdup(href.val.string.val, href.val.string.len);
-		if (strncmp(st->next, "https://", 8) != 0 && st->next[0] != '/')
-			ereport(ERROR,
-					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-					 errmsg("Qlik Cloud's next-page link on %s is neither a URL nor a path", host)));
-		if (strcmp(st->next, resp->url) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-					 errmsg("Qlik Cloud's next-page link on %s points at the same page", host),
-					 errdetail("Page %d of %s.", st->pages, call.what)));
-	}
-	MemoryContextSwitchTo(old);
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("path must be a path on the tenant, such as /api/v1/users, not a URL")));
+	return path;
 }
 
 Datum
 qlik_api_list(PG_FUNCTION_ARGS)
 {
-	FuncCallContext *funcctx;
-	ListState  *st;
-
-	if (SRF_IS_FIRSTCALL())
-	{
-		MemoryContext old;
-		char	   *path;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		st = palloc0(sizeof(ListState));
-		st->tenant = arg_text(fcinfo, 0, "tenant");
-		path = arg_text(fcinfo, 1, "path");
-		if (strncmp(path, "https://", 8) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("path must be a path on the tenant, such as /api/v1/users, not a URL")));
-		st->next = qlik_check_path(path);
-		st->page_cxt = AllocSetContextCreate(funcctx->multi_call_memory_ctx,
-											 "qlikcloud page", ALLOCSET_DEFAULT_SIZES);
-		funcctx->user_fctx = st;
-		MemoryContextSwitchTo(old);
-	}
-	funcctx = SRF_PERCALL_SETUP();
-	st = funcctx->user_fctx;
-
-	while (st->index >= st->count)
-	{
-		if (st->next == NULL)
-			SRF_RETURN_DONE(funcctx);
-		fetch_page(st, funcctx->multi_call_memory_ctx);
-	}
-
-	{
-		JsonbValue *item = getIthJsonbValueFromContainer(st->items, st->index++);
-
-		SRF_RETURN_NEXT(funcctx, JsonbPGetDatum(JsonbValueToJsonb(item)));
-	}
+	return qlik_list_srf(fcinfo, list_path, NULL);
 }
 
 Datum
