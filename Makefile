@@ -23,8 +23,6 @@ OBJS = \
 DATA_built = qlikcloud--$(EXTVERSION).sql
 SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
-qlikcloud--$(EXTVERSION).sql: $(SQL_PARTS)
-	cat $^ > $@
 
 REGRESS = $(shell test -f test/schedule && grep -v '^\#' test/schedule | sed -n 's/^test: //p')
 REGRESS_OPTS = --inputdir=. --outputdir=test/results --load-extension=qlikcloud
@@ -38,3 +36,6 @@ EXTRA_CLEAN = test/results
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+qlikcloud--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@

@@ -41,7 +41,7 @@ arg_text(FunctionCallInfo fcinfo, int n, const char *what)
 static void
 call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
 {
-	memset(call, 0, sizeof(*call));
+	qlik_call_init(call);
 	call->tenant = arg_text(fcinfo, 0, "tenant");
 	call->method = arg_text(fcinfo, 1, "method");
 	call->path = arg_text(fcinfo, 2, "path");

@@ -143,7 +143,7 @@ request_token(QlikCredential *cred, const char *host, double *lifetime)
 	}
 	appendStringInfoChar(&body, '}');
 
-	memset(&req, 0, sizeof(req));
+	qlik_http_request_init(&req);
 	req.method = "POST";
 	req.url = psprintf("https://%s/oauth/token", host);
 	req.content_type = "application/json";

@@ -21,6 +21,14 @@
 #include "credentials.h"
 #include "errors.h"
 
+void
+qlik_call_init(QlikCall *call)
+{
+	memset(call, 0, sizeof(*call));
+	call->sink_fd = -1;
+	call->source_fd = -1;
+}
+
 const char *
 qlik_check_method(const char *method)
 {
@@ -225,7 +233,7 @@ qlik_call(QlikCall *call, char **host_out)
 	}
 	what = describe(method, url);
 
-	memset(&req, 0, sizeof(req));
+	qlik_http_request_init(&req);
 	req.method = method;
 	req.url = url;
 	req.content_type = call->body ? (call->content_type ? call->content_type : "application/json") : NULL;
@@ -236,6 +244,9 @@ qlik_call(QlikCall *call, char **host_out)
 		strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
 	req.follow_redirects = true;
 	req.what = what;
+	req.sink_fd = call->sink_fd;
+	req.source_fd = call->source_fd;
+	req.source_len = call->source_len;
 
 	req.bearer = qlik_access_token(cred, host, &from_cache);
 	resp = qlik_http_perform(&req);

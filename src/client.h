@@ -21,7 +21,12 @@ typedef struct QlikCall
 	List	   *headers;		/* extra "Name: value" lines, checked */
 	bool		allow_status_404;	/* return a 404 instead of raising */
 	char	   *what;			/* set by qlik_call: "GET /api/v1/users" */
+	int			sink_fd;		/* files instead of memory: see http.h */
+	int			source_fd;
+	uint64		source_len;
 } QlikCall;
+
+extern void qlik_call_init(QlikCall *call);
 
 extern QlikHttpResponse *qlik_call(QlikCall *call, char **host_out);
 extern const char *qlik_check_method(const char *method);

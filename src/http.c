@@ -52,6 +52,17 @@ typedef struct XferBuffers
 	size_t		hdr_cap;
 	bool		out_of_memory;
 	char		errbuf[CURL_ERROR_SIZE];
+
+	/* files, see QlikHttpRequest */
+	CURL	   *easy;
+	int			sink_fd;
+	bool		sink_decided;	/* is this response's body for the sink? */
+	bool		to_sink;
+	uint64		sunk;
+	int			source_fd;
+	uint64		source_len;
+	uint64		source_off;
+	int			file_errno;		/* a write or read of a file failed */
 } XferBuffers;
 
 /* The outcome of one transfer, before it becomes a response or an error. */
@@ -101,6 +112,35 @@ write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	XferBuffers *xb = (XferBuffers *) userdata;
 	size_t		n = size * nmemb;
 
+	if (xb->sink_fd >= 0 && !xb->sink_decided)
+	{
+		long		status = 0;
+
+		curl_easy_getinfo(xb->easy, CURLINFO_RESPONSE_CODE, &status);
+		xb->to_sink = (status >= 200 && status < 300);
+		xb->sink_decided = true;
+	}
+	if (xb->to_sink)
+	{
+		size_t		done = 0;
+
+		while (done < n)
+		{
+			ssize_t		w = pwrite(xb->sink_fd, data + done, n - done, (off_t) (xb->sunk + done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+			{
+				xb->file_errno = w < 0 ? errno : EIO;
+				return 0;
+			}
+			done += w;
+		}
+		xb->sunk += n;
+		return n;
+	}
+
 	if (xb->body_len + n > xb->body_max)
 	{
 		xb->body_too_big = true;
@@ -134,6 +174,41 @@ header_cb(char *data, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	}
 	return n;
+}
+
+static size_t
+read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	XferBuffers *xb = (XferBuffers *) userdata;
+	size_t		want = size * nitems;
+	ssize_t		r;
+
+	if (xb->source_off >= xb->source_len)
+		return 0;
+	if (want > xb->source_len - xb->source_off)
+		want = xb->source_len - xb->source_off;
+	do
+		r = pread(xb->source_fd, buffer, want, (off_t) xb->source_off);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+	{
+		xb->file_errno = r < 0 ? errno : EIO;	/* the file shrank */
+		return CURL_READFUNC_ABORT;
+	}
+	xb->source_off += r;
+	return r;
+}
+
+/* libcurl rewinds the body to send it again (e.g. on a redirect). */
+static int
+seek_cb(void *userdata, curl_off_t offset, int origin)
+{
+	XferBuffers *xb = (XferBuffers *) userdata;
+
+	if (origin != SEEK_SET || offset < 0 || (uint64) offset > xb->source_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	xb->source_off = offset;
+	return CURL_SEEKFUNC_OK;
 }
 
 /* ----------------------------------------------------------------
@@ -394,13 +469,26 @@ set_options(const char *method, const char *url, const QlikHttpRequest *req,
 	/* A backend has its own uses for signals (SIGALRM above all). */
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long) qlik_connect_timeout_ms);
-	SETOPT(CURLOPT_TIMEOUT_MS, (long) qlik_timeout_ms);
+	if (req->sink_fd >= 0 || req->source_fd >= 0)
+	{
+		/* A file of any size: bound a stall, not the whole transfer. */
+		SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+		SETOPT(CURLOPT_LOW_SPEED_TIME, (long) Max(qlik_timeout_ms / 1000, 1));
+	}
+	else
+		SETOPT(CURLOPT_TIMEOUT_MS, (long) qlik_timeout_ms);
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	SETOPT(CURLOPT_USERAGENT, user_agent());
 	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(CURLOPT_HTTPHEADER, headers);
 	SETOPT(CURLOPT_ERRORBUFFER, xb->errbuf);
-	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) xb->body_max);
+	if (req->sink_fd < 0)
+		SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) xb->body_max);
+	/* Big buffers for big files: fewer callbacks, fewer system calls. */
+	if (req->sink_fd >= 0)
+		SETOPT(CURLOPT_BUFFERSIZE, (long) CURL_MAX_READ_SIZE);
+	if (req->source_fd >= 0)
+		SETOPT(CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
 
 	/*
 	 * libcurl silently sends a request again when a reused connection turns
@@ -424,9 +512,20 @@ set_options(const char *method, const char *url, const QlikHttpRequest *req,
 	{
 		/* POST mechanics carry the body; CUSTOMREQUEST names the method. */
 		SETOPT(CURLOPT_POST, 1L);
-		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE,
-			   (curl_off_t) (send_body && req->body ? req->body_len : 0));
-		SETOPT(CURLOPT_POSTFIELDS, send_body && req->body ? req->body : "");
+		if (send_body && req->source_fd >= 0)
+		{
+			SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->source_len);
+			SETOPT(CURLOPT_READFUNCTION, read_cb);
+			SETOPT(CURLOPT_READDATA, xb);
+			SETOPT(CURLOPT_SEEKFUNCTION, seek_cb);
+			SETOPT(CURLOPT_SEEKDATA, xb);
+		}
+		else
+		{
+			SETOPT(CURLOPT_POSTFIELDSIZE_LARGE,
+				   (curl_off_t) (send_body && req->body ? req->body_len : 0));
+			SETOPT(CURLOPT_POSTFIELDS, send_body && req->body ? req->body : "");
+		}
 		if (strcmp(method, "POST") != 0)
 			SETOPT(CURLOPT_CUSTOMREQUEST, method);
 	}
@@ -439,6 +538,34 @@ info_seconds(CURLINFO what)
 
 	curl_easy_getinfo(qlik_easy, what, &us);
 	return (double) us / 1000.0;	/* milliseconds */
+}
+
+/* A NOTICE on a long file transfer, every qlikcloud.progress_interval. */
+static void
+report_progress(const QlikHttpRequest *req, TimestampTz *last)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	curl_off_t	done = 0;
+	curl_off_t	total = 0;
+	curl_off_t	speed = 0;
+	bool		up = req->source_fd >= 0;
+
+	if (qlik_progress_interval_ms <= 0 ||
+		!TimestampDifferenceExceeds(*last, now, qlik_progress_interval_ms))
+		return;
+	*last = now;
+	curl_easy_getinfo(qlik_easy, up ? CURLINFO_SIZE_UPLOAD_T : CURLINFO_SIZE_DOWNLOAD_T, &done);
+	curl_easy_getinfo(qlik_easy, up ? CURLINFO_CONTENT_LENGTH_UPLOAD_T : CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
+	curl_easy_getinfo(qlik_easy, up ? CURLINFO_SPEED_UPLOAD_T : CURLINFO_SPEED_DOWNLOAD_T, &speed);
+	if (total > 0)
+		ereport(NOTICE,
+				(errmsg("qlikcloud: %s: %s %.1f of %.1f MB (%.0f%%), %.1f MB/s",
+						req->what, up ? "sent" : "received", done / 1048576.0, total / 1048576.0,
+						100.0 * done / total, speed / 1048576.0)));
+	else
+		ereport(NOTICE,
+				(errmsg("qlikcloud: %s: %s %.1f MB, %.1f MB/s",
+						req->what, up ? "sent" : "received", done / 1048576.0, speed / 1048576.0)));
 }
 
 /*
@@ -455,6 +582,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 
 	memset(res, 0, sizeof(*res));
 	qlik_ensure_handles();
+	xb->easy = qlik_easy;
 
 	PG_TRY();
 	{
@@ -464,6 +592,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		int			left;
 		char	   *redirect = NULL;
 		curl_off_t	pretransfer = 0;
+		TimestampTz last_report = GetCurrentTimestamp();
 
 		headers = request_headers(req, method);
 		connect_to = connect_to_list();
@@ -487,6 +616,8 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 				break;
 			/* Raises 57014 on cancel or statement_timeout; see PG_CATCH. */
 			CHECK_FOR_INTERRUPTS();
+			if (req->sink_fd >= 0 || req->source_fd >= 0)
+				report_progress(req, &last_report);
 		}
 		pgstat_report_wait_end();
 
@@ -569,7 +700,7 @@ static bool
 transport_retryable(const XferResult *res, const XferBuffers *xb,
 					const QlikHttpRequest *req)
 {
-	if (xb->body_too_big || xb->out_of_memory || is_tls_failure(res->rc))
+	if (xb->body_too_big || xb->out_of_memory || xb->file_errno != 0 || is_tls_failure(res->rc))
 		return false;
 	switch (res->rc)
 	{
@@ -599,6 +730,15 @@ report_transport_error(const char *host, const QlikHttpRequest *req,
 	char	   *timing = psprintf("DNS %.0f ms, connect %.0f ms, TLS %.0f ms, total %.0f ms",
 								  res->t_dns, res->t_connect, res->t_tls, res->t_total);
 
+	if (xb->file_errno != 0)
+	{
+		errno = xb->file_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not %s a file during a transfer with Qlik Cloud host %s: %m",
+						req->sink_fd >= 0 ? "write" : "read", host),
+				 errdetail("%s.", req->what)));
+	}
 	if (xb->out_of_memory)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -766,6 +906,14 @@ parse_headers(const char *raw, size_t len)
 	return result;
 }
 
+void
+qlik_http_request_init(QlikHttpRequest *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->sink_fd = -1;
+	req->source_fd = -1;
+}
+
 const char *
 qlik_http_header(const QlikHttpResponse *resp, const char *name)
 {
@@ -824,6 +972,13 @@ qlik_http_perform(const QlikHttpRequest *req)
 
 		memset(&xb, 0, sizeof(xb));
 		xb.body_max = (size_t) qlik_max_response_kb * 1024;
+		xb.sink_fd = req->sink_fd;
+		xb.source_fd = req->source_fd;
+		xb.source_len = req->source_len;
+		if (req->sink_fd >= 0 && ftruncate(req->sink_fd, 0) != 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not truncate the file receiving %s: %m", req->what)));
 		attempts++;
 		transfer(method, url, req, send_body, &xb, &res);
 
@@ -863,6 +1018,7 @@ qlik_http_perform(const QlikHttpRequest *req)
 		free(xb.hdr);
 		resp->url = pstrdup(url);
 		resp->attempts = attempts;
+		resp->sunk = xb.sunk;
 
 		if (is_redirect(res.status) && req->follow_redirects)
 		{

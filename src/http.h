@@ -36,6 +36,19 @@ typedef struct QlikHttpRequest
 	bool		idempotent;
 	bool		follow_redirects;	/* to the same host only */
 	const char *what;			/* for messages: "GET /api/v1/users" */
+
+	/*
+	 * Files instead of memory, for bodies of any size.  sink_fd >= 0: a 2xx
+	 * body is written to this file (truncated first, and again before a
+	 * retry) instead of memory; error bodies still come back in memory.
+	 * source_fd >= 0: the request body is the first source_len bytes of this
+	 * file.  For such transfers qlikcloud.timeout bounds a stall, not the
+	 * whole transfer, and progress is reported as NOTICEs every
+	 * qlikcloud.progress_interval.
+	 */
+	int			sink_fd;
+	int			source_fd;
+	uint64		source_len;
 } QlikHttpRequest;
 
 typedef struct QlikHttpResponse
@@ -46,7 +59,11 @@ typedef struct QlikHttpResponse
 	List	   *headers;		/* QlikHttpHeader *, of the final response */
 	char	   *url;			/* final URL, after same-host redirects */
 	int			attempts;		/* requests sent, retries included */
+	uint64		sunk;			/* bytes written to sink_fd */
 } QlikHttpResponse;
+
+/* A request with no file attached (sink_fd and source_fd -1). */
+extern void qlik_http_request_init(QlikHttpRequest *req);
 
 extern QlikHttpResponse *qlik_http_perform(const QlikHttpRequest *req);
 extern const char *qlik_http_header(const QlikHttpResponse *resp,

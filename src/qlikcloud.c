@@ -28,6 +28,7 @@ int			qlik_retry_max_total_wait_ms = 120000;
 int			qlik_max_response_kb = 64 * 1024;
 char	   *qlik_ca_file = NULL;
 char	   *qlik_connect_to = NULL;
+int			qlik_progress_interval_ms = 10000;
 
 void		_PG_init(void);
 
@@ -101,6 +102,14 @@ _PG_init(void)
 							&qlik_max_response_kb,
 							64 * 1024, 1, 1024 * 1024,
 							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("qlikcloud.progress_interval",
+							"How often a long file transfer reports its progress as a NOTICE; 0 turns the reports off.",
+							NULL,
+							&qlik_progress_interval_ms,
+							10000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("qlikcloud.ca_file",

@@ -47,5 +47,6 @@ extern int	qlik_retry_max_total_wait_ms;
 extern int	qlik_max_response_kb;
 extern char *qlik_ca_file;
 extern char *qlik_connect_to;
+extern int	qlik_progress_interval_ms;
 
 #endif							/* QLIKCLOUD_H */

@@ -145,6 +145,103 @@ qlik_check_enum(const char *value, const char *name, const char *const *allowed)
 			 errhint("Use one of: %s.", list.data)));
 }
 
+/*
+ * An int argument: dflt when NULL (or not passed), else checked against
+ * [min, max].
+ */
+int32
+qlik_arg_int(FunctionCallInfo fcinfo, int n, const char *name,
+			 int32 dflt, int32 min, int32 max)
+{
+	int32		v;
+
+	if (PG_NARGS() <= n || PG_ARGISNULL(n))
+		return dflt;
+	v = PG_GETARG_INT32(n);
+	if (v < min || v > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between %d and %d, not %d", name, min, max, v)));
+	return v;
+}
+
+/* A text[] argument of Qlik ids, each checked as qlik_arg_id does. */
+List *
+qlik_arg_id_array(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	List	   *ids = qlik_arg_text_array(fcinfo, n, name);
+	ListCell   *lc;
+
+	foreach(lc, ids)
+	{
+		const char *s = lfirst(lc);
+		bool		ok = strlen(s) <= 64;
+
+		for (const char *p = s; ok && *p; p++)
+			ok = isalnum((unsigned char) *p) || *p == '-' || *p == '_';
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: \"%.64s\" is not a Qlik id", name, s),
+					 errdetail("Qlik ids are made of letters, digits, \"-\" and \"_\".")));
+	}
+	return ids;
+}
+
+/*
+ * A comma-separated list of enum values ("managed,shared"), each checked as
+ * qlik_check_enum does.
+ */
+void
+qlik_check_enum_list(const char *value, const char *name, const char *const *allowed)
+{
+	char	   *copy;
+	char	   *item;
+
+	if (value == NULL)
+		return;
+	copy = pstrdup(value);
+	for (item = copy;; item++)
+	{
+		char	   *comma = strchr(item, ',');
+
+		if (comma)
+			*comma = '\0';
+		qlik_check_enum(item, name, allowed);
+		if (!comma)
+			break;
+		item = comma;
+	}
+	pfree(copy);
+}
+
+/*
+ * A sort field as Qlik's lists take it: a field name, "+" or "-" before it
+ * for the order.  For lists whose fields Qlik does not enumerate, only the
+ * shape is checked.
+ */
+void
+qlik_check_sort_field(const char *sort)
+{
+	const char *p = sort;
+
+	if (sort == NULL)
+		return;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (*p == '\0')
+		goto bad;
+	for (; *p; p++)
+		if (!(isalnum((unsigned char) *p) || *p == '_' || *p == '.'))
+			goto bad;
+	return;
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid sort \"%s\"", sort),
+			 errhint("Give a field name, with + (ascending) or - (descending) before it, such as -name.")));
+}
+
 /* ----------------------------------------------------------------
  * Request bodies
  * ----------------------------------------------------------------
@@ -240,6 +337,36 @@ qb_string_list(QlikBody *b, const char *key, List *values)
 	qb_close(b, ']');
 }
 
+/*
+ * References by id or by name, as Qlik takes assigned roles:
+ * [{"id": ...}, ...] from ids, or [{"name": ...}, ...] from names.  Nothing
+ * is written when both are NIL; both given is the caller's mistake.
+ */
+void
+qb_refs(QlikBody *b, const char *key, List *ids, const char *ids_name,
+		List *names, const char *names_name)
+{
+	List	   *refs = ids != NIL ? ids : names;
+	const char *field = ids != NIL ? "id" : "name";
+	ListCell   *lc;
+
+	if (ids != NIL && names != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("give %s or %s, not both", ids_name, names_name),
+				 errdetail("Qlik takes references either all by id or all by name.")));
+	if (refs == NIL)
+		return;
+	qb_open(b, key, '[');
+	foreach(lc, refs)
+	{
+		qb_open(b, NULL, '{');
+		qb_string(b, field, (const char *) lfirst(lc));
+		qb_close(b, '}');
+	}
+	qb_close(b, ']');
+}
+
 /* ----------------------------------------------------------------
  * Paths and queries
  * ----------------------------------------------------------------
@@ -274,7 +401,7 @@ qlik_json_call(const char *tenant, const char *method, const char *path,
 	QlikHttpResponse *resp;
 	char	   *host;
 
-	memset(&call, 0, sizeof(call));
+	qlik_call_init(&call);
 	call.tenant = tenant;
 	call.method = method;
 	call.path = path;
@@ -593,7 +720,7 @@ fetch_page(QlikList *l)
 	MemoryContextReset(l->page_cxt);
 	old = MemoryContextSwitchTo(l->page_cxt);
 
-	memset(&call, 0, sizeof(call));
+	qlik_call_init(&call);
 	call.tenant = l->tenant;
 	call.method = "GET";
 	call.path = l->next;

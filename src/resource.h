@@ -25,6 +25,12 @@ extern char *qlik_arg_id_opt(FunctionCallInfo fcinfo, int n, const char *name);
 extern List *qlik_arg_text_array(FunctionCallInfo fcinfo, int n, const char *name);
 extern void qlik_check_enum(const char *value, const char *name,
 							const char *const *allowed);
+extern void qlik_check_enum_list(const char *value, const char *name,
+								 const char *const *allowed);
+extern int32 qlik_arg_int(FunctionCallInfo fcinfo, int n, const char *name,
+						  int32 dflt, int32 min, int32 max);
+extern List *qlik_arg_id_array(FunctionCallInfo fcinfo, int n, const char *name);
+extern void qlik_check_sort_field(const char *sort);
 
 /* ---- request bodies, written as JSON text ---- */
 typedef struct QlikBody
@@ -44,6 +50,8 @@ extern void qb_bool(QlikBody *b, const char *key, bool value);
 extern void qb_int(QlikBody *b, const char *key, int64 value);
 extern void qb_raw(QlikBody *b, const char *key, const char *json);
 extern void qb_string_list(QlikBody *b, const char *key, List *values);
+extern void qb_refs(QlikBody *b, const char *key, List *ids, const char *ids_name,
+					List *names, const char *names_name);
 
 /* ---- paths and query strings ---- */
 extern char *qlik_seg(const char *value);	/* a path segment, escaped */
