@@ -16,7 +16,15 @@ OBJS = \
 	src/client.o \
 	src/api.o \
 	src/resource.o \
-	src/tenants.o
+	src/tenants.o \
+	src/licenses.o \
+	src/users.o \
+	src/roles.o \
+	src/groups.o \
+	src/web_integrations.o \
+	src/identity_providers.o \
+	src/spaces.o \
+	src/items.o
 
 # The install script is put together from one file per concern under
 # src/sql/, in name order (00_core first, 99_privileges last).

@@ -261,11 +261,11 @@ qlik_call(QlikCall *call, char **host_out)
 	}
 	explicit_bzero((char *) req.bearer, strlen(req.bearer));
 
-	if (resp->status >= 300 && !(resp->status == 404 && call->allow_status_404))
-		qlik_raise_http_error(resp, host, what, NULL, NULL);
 	if (host_out)
 		*host_out = host;
 	call->what = what;
+	if (resp->status >= 300 && !call->return_errors)
+		qlik_raise_http_error(resp, host, what, NULL, NULL);
 	return resp;
 }
 

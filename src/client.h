@@ -19,7 +19,7 @@ typedef struct QlikCall
 	const char *body;			/* or NULL */
 	size_t		body_len;
 	List	   *headers;		/* extra "Name: value" lines, checked */
-	bool		allow_status_404;	/* return a 404 instead of raising */
+	bool		return_errors;	/* return an error status instead of raising */
 	char	   *what;			/* set by qlik_call: "GET /api/v1/users" */
 	int			sink_fd;		/* files instead of memory: see http.h */
 	int			source_fd;

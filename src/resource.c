@@ -608,7 +608,8 @@ convert(Form_pg_attribute att, List *values, bool many, bool *isnull)
 	if (att->atttypid == BOOLOID && v->type == jbvBool)
 		return BoolGetDatum(v->val.boolean);
 	text = value_text(v);
-	if (text == NULL)
+	/* Qlik writes "not set" as "" (publishTime of an unpublished app). */
+	if (text == NULL || (text[0] == '\0' && att->atttypid != TEXTOID))
 	{
 		*isnull = true;
 		return (Datum) 0;

@@ -4,6 +4,7 @@
  */
 #include "qlikcloud.h"
 
+#include "utils/builtins.h"
 #include "utils/json.h"
 
 #include "resource.h"
