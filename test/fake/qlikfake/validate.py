@@ -247,17 +247,21 @@ def read_json(ctx, schema, service, codes=None, empty=None):
 
 # ---- JSON Patch -----------------------------------------------------------------------------
 
-def json_patch(ctx, paths, service, codes=None, ops=("replace",), max_ops=None):
+def json_patch(ctx, paths, service, codes=None, ops=("replace",), max_ops=None,
+               pathless_ops=()):
     """A JSON Patch body (RFC 6902 subset): an array of {op, path, value}.
 
     paths: list of (regex, value schema or None) tried in order; the regex fullmatches the
-    path and its groups are handed back. An op may be restricted per path by giving a
-    3-tuple (regex, schema, allowed ops). Returns [(op, path, match, value)] in order.
+    path and its groups are handed back. An entry may be restricted to some ops by giving a
+    3-tuple (regex, value schema, allowed ops); the first entry matching both path and op
+    applies (so one path can take different values per op). Every op but remove/unset needs
+    a value. pathless_ops (e.g. IdP "promote-options") may come without a path (path "").
+    Returns [(op, path, match, value)] in order.
     Violations are 400s with source.pointer "/<index>/<field>" of the offending operation,
     except a bad value, whose pointer is the patched path itself (as TENANTS-10's example
     "/hostnames/1" shows)."""
     codes = dict(DEFAULT_CODES, **(codes or {}))
-    item = {"type": "object", "required": ["op", "path"],
+    item = {"type": "object", "required": ["op"],
             "properties": {"op": {"type": "string"}, "path": {"type": "string"},
                            "value": {"type": "any", "nullable": True},
                            # RFC 6902 fields for move/copy; harmless to allow
@@ -271,26 +275,37 @@ def json_patch(ctx, paths, service, codes=None, ops=("replace",), max_ops=None):
         if o["op"] not in ops:
             raise to_error(Violation(VALUE, "/%d/op" % i, "op must be one of %s, got %s"
                                      % (", ".join(ops), json.dumps(o["op"]))), service, codes)
+        if "path" not in o:
+            if o["op"] not in pathless_ops:
+                raise to_error(Violation(REQUIRED, "/%d/path" % i, "/%d/path is required" % i),
+                               service, codes)
+            out.append((o["op"], "", None, o.get("value")))
+            continue
+        matched = None
         for entry in paths:
-            rx, vschema = entry[0], entry[1]
-            m = re.fullmatch(rx, o["path"])
-            if m:
-                if len(entry) > 2 and o["op"] not in entry[2]:
-                    raise to_error(Violation(VALUE, "/%d/op" % i, "op %s is not allowed on %s"
-                                             % (o["op"], o["path"])), service, codes)
-                value = o.get("value")
-                if o["op"] in ("add", "replace", "test"):
-                    if "value" not in o:
-                        raise to_error(Violation(REQUIRED, "/%d/value" % i, "value is required"),
-                                       service, codes)
-                    if vschema is not None:
-                        try:
-                            value = check(value, vschema, o["path"])
-                        except Violation as v:
-                            raise to_error(v, service, codes)
-                out.append((o["op"], o["path"], m, value))
-                break
+            m = re.fullmatch(entry[0], o["path"])
+            if m is None:
+                continue
+            matched = matched or entry
+            if len(entry) > 2 and o["op"] not in entry[2]:
+                continue
+            vschema = entry[1]
+            value = o.get("value")
+            if o["op"] not in ("remove", "unset", "promote-options"):
+                if "value" not in o:
+                    raise to_error(Violation(REQUIRED, "/%d/value" % i, "value is required"),
+                                   service, codes)
+                if vschema is not None:
+                    try:
+                        value = check(value, vschema, o["path"])
+                    except Violation as v:
+                        raise to_error(v, service, codes)
+            out.append((o["op"], o["path"], m, value))
+            break
         else:
+            if matched is not None:
+                raise to_error(Violation(VALUE, "/%d/op" % i, "op %s is not allowed on %s"
+                                         % (o["op"], o["path"])), service, codes)
             raise to_error(Violation(VALUE, "/%d/path" % i, "path %s cannot be patched"
                                      % json.dumps(o["path"])), service, codes)
     return out

@@ -2,7 +2,8 @@
 state hooks. Add new modules to MODULES."""
 import importlib
 
-MODULES = ["oauth", "users", "tenants"]
+MODULES = ["oauth", "users", "tenants",
+           "licenses", "roles", "groups", "web_integrations", "identity_providers"]
 
 
 def load():
