@@ -16,7 +16,8 @@ Schemas are plain Python dicts, a small subset of JSON Schema / OpenAPI 3.0:
     oneOf                [schemas]; with discriminator {"propertyName": "protocol",
                          "mapping": {"jwtAuth": schema, ...}} the field picks the branch
                          (missing or unknown value -> 400 on that field); without one the
-                         first branch that validates wins, else the first branch's error
+                         first branch that validates wins, else a 400 on the value itself
+                         listing each branch's complaint
     check                fn(value) -> error message or None (extra rule, run last)
 
 Why unknown fields are rejected by default although almost no schema in Qlik's 12 documents
@@ -198,13 +199,18 @@ def _one_of(value, schema, pointer):
                                ", ".join(json.dumps(k) for k in disc["mapping"]),
                                json.dumps(value[field])))
         return check(value, branch, pointer)
-    first = None
+    errs = []
     for b in branches:
         try:
             return check(value, b, pointer)
         except Violation as e:
-            first = first or e
-    raise first
+            errs.append(e)
+    if len(errs) == 1:
+        raise errs[0]
+    # None fits: say so at this value, with each branch's complaint.
+    raise Violation(errs[0].kind if all(e.kind == errs[0].kind for e in errs) else TYPE,
+                    pointer, "%s matches none of the allowed forms (%s)"
+                    % (pointer or "body", "; ".join(e.message for e in errs)))
 
 
 def validate(value, schema, service, codes=None, pointer_source=True):
