@@ -188,6 +188,8 @@ fakectl GET /state >"$T/state.json"
 check "purged tenant in /state as deleted" deleted "$(jget "$T/state.json" '[t["status"] for t in d["tenants"] if t["id"] == "'"$NT"'"][0]')"
 jcall POST "$R" "{\"licenseKey\":\"$LKEY\"}" "${RAUTH[@]}"
 check "create works after the clock moved" 201 "$CODE"
+fakectl GET /state >"$T/state.json"
+check "quota in use: the purged tenant freed its slot" 2 "$(jget "$T/state.json" '[t["license"]["license"]["tenants_created"] for t in d["tenants"] if t["id"] == "'"$TID"'"][0]')"
 jcall PATCH "https://$ACME/api/v1/tenants/$TID" '[]' -H "Authorization: Bearer $TOK"
 check "old tenant tokens expired too" 401 "$CODE"
 # fresh tokens for what follows

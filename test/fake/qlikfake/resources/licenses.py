@@ -7,7 +7,10 @@ the licenses shape ({"error":"util.Error","errors":[{code,title,detail?}],"messa
 Model (Qlik does not document the internals; these are the fake's choices):
 - A license is a dict in tenant.extra["license"]: licenseKey, licenseNumber, product, status,
   trial, valid, origin, allotments, parameters ..., plus the fake's own "tenant_quota" (how
-  many tenants POST /api/v1/tenants may create with its key) and "tenants_created".
+  many tenants POST /api/v1/tenants may create with its key). The quota in use is counted
+  live (tenants_created below): tenants created with the key that are not purged yet, so a
+  purged tenant frees its slot ("deleting a tenant frees one tenant slot", delete-tenants
+  page) while a deactivated one still holds it.
 - Every tenant gets a license when created (TENANT_INIT_HOOKS). A seeded tenant may describe
   its license with the "license" seed key, or have none ("license": null: overview answers
   404, status answers "Missing").
@@ -122,7 +125,7 @@ def new_license(spec=None):
         "origin": origin, "updated": util.iso(now), "allotments": allotments,
         "parameters": spec.get("parameters", [
             {"name": "qlikAlerting", "valid": "./.", "values": {"saas_alerting": "FULL"}}]),
-        "tenant_quota": quota, "tenants_created": 0,
+        "tenant_quota": quota,
     }
     for k in ("customerId", "licenseType"):
         if k in spec:
@@ -139,7 +142,14 @@ def find_by_key(state, key):
 
 
 def render(lic):
-    return {k: v for k, v in lic.items() if k not in ("tenant_quota", "tenants_created")}
+    return {k: v for k, v in lic.items() if k != "tenant_quota"}
+
+
+def tenants_created(state, lic):
+    """Tenants made by POST /api/v1/tenants with this license's key, not purged."""
+    return sum(1 for t in state.tenants.values()
+               if t.extra.get("license") is lic and t.extra.get("created_with_key")
+               and t.status != "deleted")
 
 
 def _init(state, tenant):
@@ -171,7 +181,7 @@ def _dump(state, tenant):
     lic = tenant.extra.get("license")
     d = None
     if lic is not None:
-        d = dict(lic)
+        d = dict(lic, tenants_created=tenants_created(state, lic))
     return {"license": d, "settings": dict(tenant.extra.get("license_settings", {}))}
 
 

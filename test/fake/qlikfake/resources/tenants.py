@@ -159,12 +159,12 @@ def create(ctx):
     lic = licenses.find_by_key(state, key)
     if lic is None or lic["status"] != "Ok":
         raise QlikError(403, "TENANTS-23", "Invalid license error", service=SERVICE)
-    if lic["tenants_created"] >= lic["tenant_quota"]:
+    if licenses.tenants_created(state, lic) >= lic["tenant_quota"]:
         raise QlikError(403, "TENANTS-22", "License quota limit reached", service=SERVICE)
     name = _new_name(state, ctx.region)
     t = state.create_tenant(["%s.%s.%s" % (name, ctx.region, DOMAIN)], name=name)
     t.extra["license"] = lic            # linked to the key's license (shared object)
-    lic["tenants_created"] += 1
+    t.extra["created_with_key"] = True  # counts against the license's tenant quota
     return json_response(render(t, ctx.base), 201)
 
 
