@@ -6,6 +6,7 @@
 #include "qlikcloud.h"
 
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 
 #include "resource.h"
 
@@ -86,11 +87,40 @@ check_public_key_pem(const char *pem)
 				 errmsg("public_key_pem is not a PEM public key"),
 				 errdetail("Its base64 body is too short for a key.")));
 	for (p = end + strlen(end_line); *p; p++)
-		if (!isspace((unsigned char) *p))
+	{
+		if (isspace((unsigned char) *p))
+			continue;
+		if (strstr(p, "-----BEGIN ") != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("public_key_pem holds more than one PEM block"),
 					 errhint("Qlik takes one key per JWT identity provider.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("public_key_pem has text after its %s line", end_line)));
+	}
+}
+
+/*
+ * The PEM argument: like any text argument, but CR allowed (a key file with
+ * CRLF line ends).  check_public_key_pem refuses every other control
+ * character.
+ */
+static char *
+pem_arg(FunctionCallInfo fcinfo, int n)
+{
+	char	   *pem;
+
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("public_key_pem must not be null")));
+	pem = text_to_cstring(PG_GETARG_TEXT_PP(n));
+	if (pem[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("public_key_pem must not be empty")));
+	return pem;
 }
 
 /*
@@ -105,7 +135,7 @@ qlik_create_jwt_idp(PG_FUNCTION_ARGS)
 	char	   *host = qlik_arg_text(fcinfo, 0, "host");
 	char	   *issuer = qlik_arg_text(fcinfo, 1, "issuer");
 	char	   *kid = qlik_arg_text(fcinfo, 2, "key_id");
-	char	   *pem = qlik_arg_text(fcinfo, 3, "public_key_pem");
+	char	   *pem = pem_arg(fcinfo, 3);
 	char	   *description = qlik_arg_text_opt(fcinfo, 4, "description");
 	int32		tolerance = qlik_arg_int(fcinfo, 5, "clock_tolerance_sec", 5, 0, 7200);
 	List	   *tenant_ids = qlik_arg_id_array(fcinfo, 6, "tenant_ids");

@@ -121,6 +121,11 @@ qlik_arg_text_array(FunctionCallInfo fcinfo, int n, const char *name)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must not contain empty strings", name)));
+		for (const char *p = s; *p; p++)
+			if ((unsigned char) *p < 0x20 && *p != '\t' && *p != '\n')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s contains a control character", name)));
 		result = lappend(result, s);
 	}
 	return result;

@@ -28,12 +28,19 @@ static const QlikField web_integration_fields[] = {
  * or a control character could never match and is refused here.
  */
 static void
-check_origin(const char *origin)
+check_origin(const char *origin, int index)
 {
 	const char *p = origin;
 	const char *host;
 	const char *why = NULL;
 
+	/* Not echoed: a CR or LF in a message would forge log lines. */
+	for (const char *c = origin; *c; c++)
+		if ((unsigned char) *c <= ' ' || *c == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("valid_origins[%d] contains white space or a control character", index),
+					 errdetail("An origin is a scheme, a host and an optional port, such as https://app.example.com.")));
 	if (pg_strncasecmp(p, "https://", 8) == 0)
 		p += 8;
 	else if (pg_strncasecmp(p, "http://", 7) == 0)
@@ -46,9 +53,13 @@ check_origin(const char *origin)
 		host = p;
 		if (*p == '[')
 		{
-			p += strspn(p, "[]:.0123456789abcdefABCDEF");
-			if (p[-1] != ']')
+			const char *close = strchr(p, ']');
+
+			if (close == NULL || close == p + 1 ||
+				strspn(p + 1, ":.0123456789abcdefABCDEF") != (size_t) (close - p - 1))
 				why = "An IPv6 address is written in brackets.";
+			else
+				p = close + 1;
 		}
 		else
 		{
@@ -69,7 +80,7 @@ check_origin(const char *origin)
 		if (why == NULL && *p == '/')
 			p++;
 		if (why == NULL && *p != '\0')
-			why = "An origin is a scheme, a host and an optional port: no path, query, white space or control character.";
+			why = "An origin is a scheme, a host and an optional port: no path, query or fragment.";
 	}
 	if (why != NULL)
 		ereport(ERROR,
@@ -90,7 +101,7 @@ qlik_create_web_integration(PG_FUNCTION_ARGS)
 	QlikBody	b;
 
 	foreach(lc, origins)
-		check_origin(lfirst(lc));
+		check_origin(lfirst(lc), foreach_current_index(lc) + 1);
 
 	qb_begin(&b, '{');
 	qb_string(&b, "name", name);
