@@ -19,7 +19,7 @@ validator dispatches on it (an unknown or missing protocol is a 400 on /protocol
 - OIDC and SAML are accepted with a light check (provider per protocol, interactive
   required, options or pendingOptions objects, not looked into): the fake cannot run an
   interactive login anyway. pendingOptions gives an inactive IdP in pendingState "pending";
-  options with skipVerify true gives an active one. A tenant has at most one active
+  options give an active one when skipVerify is true or the IdP is not interactive. A tenant has at most one active
   interactive IdP (400 for a second), and it cannot be deleted (400, documented).
 - A second jwtAuth IdP with the same issuer is a 400 (POST documents 400 and 403 only, no
   409); different issuers may coexist.
@@ -193,7 +193,10 @@ def create(ctx):
     else:
         if "options" not in body and "pendingOptions" not in body:
             raise _bad("options or pendingOptions is required", "/options")
-        verified = "options" in body and body.get("skipVerify") is True
+        # "For non-interactive IdPs, IdP must be created by sending options payload. For
+        # interactive IdPs, send pendingOptions ...; or send options with skipVerify true."
+        verified = "options" in body and (body.get("skipVerify") is True
+                                          or not body["interactive"])
         if verified and body["interactive"] and any(
                 i["interactive"] and i["active"] for i in idps.values()):
             raise _bad("the tenant already has an active interactive identity provider",
