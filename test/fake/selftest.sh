@@ -266,13 +266,16 @@ check "fields projection" '["id", "name"]' "$(jget "$T/b" 'sorted(d["data"][0])'
 # ---- admin APIs: licenses, tenants, roles, users, groups, web integrations, IdPs ------------
 . "$here/selftest_admin.sh"
 
+# ---- content APIs: spaces, items, temporary contents, apps ----------------------------------
+. "$here/selftest_content.sh"
+
 # ---- routing errors ---------------------------------------------------------------------
 call "https://$ACME/api/v1/nothing-here" "${AUTH[@]}"
 check "unknown path 404" 404 "$CODE"
 call -X DELETE "https://$ACME/api/v1/users/me" "${AUTH[@]}"
 check "wrong method 405" 405 "$CODE"
 check "405 Allow" GET "$(hdr Allow)"
-call "https://$ACME/api/v1/spaces" "${AUTH[@]}"
+call "https://$ACME/api/v1/spaces/x/shares" "${AUTH[@]}"
 check "spec op not implemented 501" 501 "$CODE"
 call "https://nosuchtenant.us.qlikcloud.com/api/v1/users/me" "${AUTH[@]}"
 check "unknown tenant host 401" 401 "$CODE"

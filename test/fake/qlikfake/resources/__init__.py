@@ -2,8 +2,10 @@
 state hooks. Add new modules to MODULES."""
 import importlib
 
-MODULES = ["oauth", "users", "tenants",
-           "licenses", "roles", "groups", "web_integrations", "identity_providers"]
+MODULES = ["oauth", "users", "tenants", "temp_contents",
+           "licenses", "roles", "groups", "web_integrations", "identity_providers",
+           # after groups: space seeds may assign seeded groups; apps seed into spaces
+           "spaces", "items", "apps"]
 
 
 def load():
