@@ -252,6 +252,9 @@ FILTER_SCHEMA = {"type": "object", "properties": {"filter": {"type": "string"}},
 @route("POST", "/api/v1/users", service=SERVICE)
 def create_user(ctx):
     perms.require(ctx, SERVICE)
+    if len(ctx.body) > 500 * 1024:
+        raise QlikError(413, "HTTP-413", "Payload Too Large",
+                        "the request body is over the limit of 500kB", service=SERVICE)
     body = validate.read_json(ctx, CREATE_SCHEMA, SERVICE)
     tenant = ctx.tenant
     if "tenantId" in body and body["tenantId"] != tenant.id:
