@@ -84,5 +84,7 @@ in_cluster() {
     -o "log_min_messages=warning"
   )
   if [ -n "${PG_EXTRA_OPTS+x}" ]; then opts+=("${PG_EXTRA_OPTS[@]}"); fi
-  pg_virtualenv -v "$PGVER" "${opts[@]}" "$@"
+  # -t: a cluster in a temporary directory even as root, so that several
+  # runs (and a system cluster) can live side by side.
+  pg_virtualenv -t -v "$PGVER" "${opts[@]}" "$@"
 }
