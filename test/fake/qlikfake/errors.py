@@ -16,7 +16,8 @@ and the differences, taken from each spec's components, are:
     groups              number            yes
     identity-providers  number            no
     roles               absent            yes
-    spaces              absent            yes       also top-level code/title/detail (deprecated copy)
+    spaces              absent            yes       also top-level code/title/detail/source (deprecated
+                                                  copy); errors[].source sits in errors[].meta.source
     temp-contents       absent            yes
     apps                absent            no
     items               absent            no        trace id in the X-B3-Traceid header instead
@@ -85,6 +86,12 @@ def render(service, status, code, title, detail=None, meta=None, source=None):
     if with_trace:
         body["traceId"] = trace
     if extra == "toplevel":
+        # spaces.json: Error keeps the source under meta.source; the deprecated top-level
+        # copy has code, title, detail, meta and source.
+        if "source" in err:
+            src = err.pop("source")
+            err["meta"] = dict(err.get("meta") or {}, source=src)
+            body["source"] = src
         body.update({k: err[k] for k in ("code", "title", "detail") if k in err})
     if extra == "b3header":
         headers.append(("X-B3-Traceid", trace[16:]))

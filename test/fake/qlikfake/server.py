@@ -354,6 +354,13 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.send_raw(error_response("edge", 400, "HTTP-400", "Bad Request", "unreadable body"))
             return
+        except ConnectionError:
+            raise
+        except OSError as e:            # the fake's disk (full ...) while spooling an upload
+            self.close_connection = True
+            self.send_raw(error_response("edge", 500, "HTTP-500", "Internal Server Error",
+                                         "the fake could not store the request body: %s" % e))
+            return
         try:
             self._process(method, path, query, body, upload)
         finally:
