@@ -24,7 +24,9 @@ OBJS = \
 	src/web_integrations.o \
 	src/identity_providers.o \
 	src/spaces.o \
-	src/items.o
+	src/items.o \
+	src/temp_contents.o \
+	src/apps.o
 
 # The install script is put together from one file per concern under
 # src/sql/, in name order (00_core first, 99_privileges last).
