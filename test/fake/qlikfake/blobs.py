@@ -347,6 +347,11 @@ def _pipelined(read_into, left, f, h):
     return size
 
 
+def empty_spool():
+    """A Spool of an empty body (stream_body routes get ctx.upload None without a body)."""
+    return spool(None, content_length=0)
+
+
 def file_sha256(path):
     h = hashlib.sha256()
     with open(path, "rb", buffering=0) as f:

@@ -91,7 +91,8 @@ class Ctx:
         self.host = host                            # Host header, lower case, port kept
         self.hostname = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         self.base = "https://" + host               # for absolute links on the same host
-        self.upload = None                          # blobs.Spool on stream_body routes
+        self.upload = None                          # blobs.Spool on stream_body routes (None:
+                                                    # no body)
         self.state = STATE
         self.kind = None                            # "tenant" or "register"
         self.tenant = None
@@ -344,7 +345,12 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
         path, query = url.path or "/", url.query
         upload = None
         try:
-            route = ROUTER.find(method, path, "tenant")[0]
+            route = None
+            if self.headers.get("Transfer-Encoding") or \
+                    (self.headers.get("Content-Length") or "0").strip() != "0":
+                # Only requests with a body can need spooling (stream_body routes see
+                # ctx.upload None for an empty one).
+                route = ROUTER.find(method, path, "tenant")[0]
             if route is not None and route.stream_body:
                 upload = self._spool_body()
                 body = b""

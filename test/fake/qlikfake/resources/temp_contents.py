@@ -145,7 +145,7 @@ def upload(ctx):
     if name is not None and not name.strip():
         raise validate._qbad(SERVICE, "filename", "filename must not be empty")
     ttl = _ttl(ctx)
-    up = ctx.upload
+    up = ctx.upload or blobs.empty_spool()
     rec = create(ctx.tenant, name or "", None, up.size, up.sha256, ttl, _caller(ctx))
     rec["source"] = blobs.file_source(up.take("tc"))
     return Response(201, b"", None, [("Location", location(ctx.state, rec["id"]))])
@@ -331,7 +331,14 @@ def tus_patch(ctx):
     if offset != tus["offset"]:
         raise _err(409, "Upload-Offset %d does not match the upload's offset %d"
                    % (offset, tus["offset"]))
-    up = ctx.upload
+    up = ctx.upload or blobs.empty_spool()
+    try:
+        return _tus_apply(ctx, rec, tus, offset, up)
+    finally:
+        up.discard()
+
+
+def _tus_apply(ctx, rec, tus, offset, up):
     if offset + up.size > tus["length"]:
         raise _err(413, "%d bytes at offset %d exceed Upload-Length %d"
                    % (up.size, offset, tus["length"]))
@@ -372,4 +379,4 @@ def _dump(state, tenant):
     return out
 
 
-DUMP_HOOKS["tempContents"] = _dump
+DUMP_HOOKS["temp_contents"] = _dump
