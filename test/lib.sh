@@ -43,6 +43,9 @@ make_workdir() {
   WORK=$(mktemp -d /tmp/qlikcloud-test.XXXXXX)
   chmod 755 "$WORK"
   export QLIKCLOUD_WORK="$WORK"
+  # A directory the server (another OS user) may write files into.
+  mkdir -m 1777 "$WORK/server"
+  export QLIKCLOUD_SERVER_DIR="$WORK/server"
   export QLIKCLOUD_TOP="$TOP"
 }
 
