@@ -36,6 +36,7 @@ SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', ARRAY[
 SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{"https://portal example.com"}')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{https://portal.example.com:port}')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{https://}')$$);
+SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{https://*.}')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{https://portal.example.com?x=1}')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{https://[::1}')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_web_integration('acme', 'P', '{https://a.example.com,NULL}')$$);

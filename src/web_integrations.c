@@ -64,7 +64,7 @@ check_origin(const char *origin, int index)
 		else
 		{
 			if (strncmp(p, "*.", 2) == 0)
-				p += 2;
+				host = p += 2;
 			p += strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
 		}
 		if (why == NULL && p == host)
