@@ -195,6 +195,7 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             body = _body(self)
             # One control call at a time, and never in the middle of a Qlik request.
             with STATE.lock:
+                STATE.version += 1
                 result = handle(self.command.upper(), url.path.rstrip("/") or "/", url.query, body)
             self._respond(200, result)
         except ControlError as e:

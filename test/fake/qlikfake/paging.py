@@ -6,6 +6,8 @@ links.self/next/prev are ABSOLUTE URLs on the host the request came to: @qlik/ap
 links.next.href straight to fetch. next is absent on the last page, prev on the first.
 """
 import base64
+import bisect
+import heapq
 import json
 import urllib.parse
 
@@ -29,35 +31,105 @@ def decode(cursor, sort, param):
                         source={"parameter": param})
 
 
-def page(ctx, items, keyfn, sort, descending, limit):
+_CACHE = {}                     # (cache_key, sort, state version) -> (keys, items) sorted
+
+
+def page(ctx, items, keyfn, sort, descending, limit, cache_key=None):
     """items: all matching items. keyfn(item) -> comparable tuple (unique per item).
-    Returns the response's {"data": page items, "links": {...}} (data still raw)."""
+    Returns the response's {"data": page items, "links": {...}} (data still raw).
+
+    With a cache_key (the same key for the same item set, e.g. tenant and filter), the
+    sorted order is kept until the fake's state next changes (STATE.version), and each page
+    is a binary search: a client reading a tenant of 100,000 users asks a thousand pages.
+    Without one, one pass over the items and a heap of limit + 1."""
+    if cache_key is not None:
+        return _page_cached(ctx, items, keyfn, sort, descending, limit, cache_key)
     nxt, prv = ctx.arg("next"), ctx.arg("prev")
     if nxt is not None and prv is not None:
         raise QlikError(400, "HTTP-400", "Bad Request", "next and prev cannot be used together",
                         source={"parameter": "prev"})
-    ordered = sorted(items, key=keyfn, reverse=descending)
-    keys = [keyfn(i) for i in ordered]
+    first = heapq.nlargest if descending else heapq.nsmallest
+    last = heapq.nsmallest if descending else heapq.nlargest
+    keyed = [(keyfn(i), i) for i in items]
 
     def after(k, ref):          # k comes after ref in output order
         return k < ref if descending else k > ref
 
-    if nxt is not None:
-        ref = decode(nxt, sort, "next")
-        start = next((i for i, k in enumerate(keys) if after(k, ref)), len(keys))
-        end = min(start + limit, len(keys))
-    elif prv is not None:
+    if prv is not None:
         ref = decode(prv, sort, "prev")
-        end = next((i for i, k in enumerate(keys) if not after(ref, k)), len(keys))
-        start = max(0, end - limit)
+        before = [ki for ki in keyed if after(ref, ki[0])]
+        # the limit items just before ref, in output order; more before them?
+        chosen_k = sorted(last(limit + 1, before, key=_k0), key=_k0, reverse=descending)
+        has_prev = len(chosen_k) > limit
+        chosen_k = chosen_k[-limit:] if has_prev else chosen_k
+        has_next = True
     else:
-        start, end = 0, min(limit, len(keys))
-    chosen = ordered[start:end]
+        if nxt is not None:
+            ref = decode(nxt, sort, "next")
+            rest = [ki for ki in keyed if after(ki[0], ref)]
+        else:
+            rest = keyed
+        chosen_k = sorted(first(limit + 1, rest, key=_k0), key=_k0, reverse=descending)
+        has_next = len(chosen_k) > limit
+        chosen_k = chosen_k[:limit]
+        has_prev = nxt is not None and len(rest) < len(keyed)
+    chosen = [i for _, i in chosen_k]
     links = {"self": {"href": _href(ctx, None)}}
-    if chosen and end < len(keys):
-        links["next"] = {"href": _href(ctx, ("next", encode(sort, keys[end - 1])))}
-    if chosen and start > 0:
-        links["prev"] = {"href": _href(ctx, ("prev", encode(sort, keys[start])))}
+    if chosen and has_next:
+        links["next"] = {"href": _href(ctx, ("next", encode(sort, chosen_k[-1][0])))}
+    if chosen and has_prev:
+        links["prev"] = {"href": _href(ctx, ("prev", encode(sort, chosen_k[0][0])))}
+    return chosen, links
+
+
+def _k0(ki):
+    return ki[0]
+
+
+def _page_cached(ctx, items, keyfn, sort, descending, limit, cache_key):
+    from .state import STATE
+    nxt, prv = ctx.arg("next"), ctx.arg("prev")
+    if nxt is not None and prv is not None:
+        raise QlikError(400, "HTTP-400", "Bad Request", "next and prev cannot be used together",
+                        source={"parameter": "prev"})
+    ck = (cache_key, sort, STATE.version)
+    hit = _CACHE.get(ck)
+    if hit is None:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        keyed = sorted(((keyfn(i), i) for i in items), key=_k0)
+        hit = _CACHE[ck] = ([k for k, _ in keyed], [i for _, i in keyed])
+    keys, ordered = hit                 # ascending
+    n = len(keys)
+    # positions in output order: ascending, or descending read from the end
+    if prv is not None:
+        ref = decode(prv, sort, "prev")
+        if descending:                  # items before ref in output order: keys > ref
+            lo = bisect.bisect_right(keys, ref)
+            idx = list(range(min(n, lo + limit) - 1, lo - 1, -1))
+            has_prev = lo + limit < n
+        else:
+            hi = bisect.bisect_left(keys, ref)
+            idx = list(range(max(0, hi - limit), hi))
+            has_prev = hi - limit > 0
+        has_next = True
+    else:
+        if descending:
+            hi = bisect.bisect_left(keys, decode(nxt, sort, "next")) if nxt is not None else n
+            idx = list(range(hi - 1, max(0, hi - limit) - 1, -1))
+            has_next = hi - limit > 0
+            has_prev = nxt is not None and hi < n
+        else:
+            lo = bisect.bisect_right(keys, decode(nxt, sort, "next")) if nxt is not None else 0
+            idx = list(range(lo, min(n, lo + limit)))
+            has_next = lo + limit < n
+            has_prev = nxt is not None and lo > 0
+    chosen = [ordered[i] for i in idx]
+    links = {"self": {"href": _href(ctx, None)}}
+    if chosen and has_next:
+        links["next"] = {"href": _href(ctx, ("next", encode(sort, keys[idx[-1]])))}
+    if chosen and has_prev:
+        links["prev"] = {"href": _href(ctx, ("prev", encode(sort, keys[idx[0]])))}
     return chosen, links
 
 

@@ -148,6 +148,9 @@ class Tenant:
 class State:
     def __init__(self):
         self.lock = threading.RLock()
+        # Bumped by every request that may change state (server.py, control.py), so that
+        # derived data (paging.py's sorted lists) can be cached until it changes.
+        self.version = 0
         self.reset()
 
     def reset(self):

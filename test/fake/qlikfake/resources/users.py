@@ -210,7 +210,8 @@ def _query(ctx, flt, sort, limit, total, sorts):
         return (1, v, u["id"])
 
     try:
-        chosen, links = paging.page(ctx, users, key, sort, descending, limit)
+        chosen, links = paging.page(ctx, users, key, sort, descending, limit,
+                                    cache_key=("users", tenant.id, flt))
     except QlikError as e:
         e.service = SERVICE
         raise
