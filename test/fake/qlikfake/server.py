@@ -17,7 +17,6 @@ TCP_NODELAY socket: http.server's default separate writes make each keep-alive r
 import email.utils
 import http.server
 import json
-import os
 import select
 import socket
 import socketserver
@@ -570,12 +569,4 @@ def make_tls_context(cert, key):
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
     ctx.set_alpn_protocols(["http/1.1"])
-    if os.environ.get("QF_RA"):
-        import ctypes, ctypes.util
-        libssl = ctypes.CDLL(ctypes.util.find_library("ssl"))
-        ptr = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value
-        libssl.SSL_CTX_ctrl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
-        libssl.SSL_CTX_ctrl(ptr, 41, 1, None)
-        libssl.SSL_CTX_set_default_read_buffer_len.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        libssl.SSL_CTX_set_default_read_buffer_len(ptr, int(os.environ["QF_RA"]))
     return ctx
