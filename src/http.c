@@ -986,23 +986,18 @@ qlik_http_perform(const QlikHttpRequest *req)
 		{
 			bool		retry = transport_retryable(&res, &xb, req);
 
+			/*
+			 * Nothing a failed transfer received is needed any more: free it
+			 * before the wait, which a cancel or statement_timeout can end
+			 * with an ERROR.
+			 */
+			free(xb.body);
+			free(xb.hdr);
+			xb.body = xb.hdr = NULL;
 			if (retry && wait_to_retry(attempts, -1, &waited_ms, req,
 									   curl_easy_strerror(res.rc)))
-			{
-				free(xb.body);
-				free(xb.hdr);
 				continue;
-			}
-			PG_TRY();
-			{
-				report_transport_error(host, req, &res, &xb, attempts);
-			}
-			PG_FINALLY();
-			{
-				free(xb.body);
-				free(xb.hdr);
-			}
-			PG_END_TRY();
+			report_transport_error(host, req, &res, &xb, attempts);
 		}
 
 		/* Copy out of malloc'd memory before anything can ereport. */
