@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -906,6 +907,35 @@ parse_headers(const char *raw, size_t len)
 	return result;
 }
 
+/*
+ * A response in palloc'd memory from what a transfer gathered.  The malloc'd
+ * buffers are released whatever happens: palloc can fail.
+ */
+static QlikHttpResponse *
+copy_response(XferBuffers *xb)
+{
+	QlikHttpResponse *resp;
+
+	PG_TRY();
+	{
+		resp = palloc0(sizeof(QlikHttpResponse));
+		resp->body = palloc(xb->body_len + 1);
+		if (xb->body_len > 0)
+			memcpy(resp->body, xb->body, xb->body_len);
+		resp->body[xb->body_len] = '\0';
+		resp->body_len = xb->body_len;
+		resp->headers = parse_headers(xb->hdr ? xb->hdr : "", xb->hdr_len);
+	}
+	PG_FINALLY();
+	{
+		free(xb->body);
+		free(xb->hdr);
+		xb->body = xb->hdr = NULL;
+	}
+	PG_END_TRY();
+	return resp;
+}
+
 void
 qlik_http_request_init(QlikHttpRequest *req)
 {
@@ -971,7 +1001,8 @@ qlik_http_perform(const QlikHttpRequest *req)
 		QlikHttpResponse *resp;
 
 		memset(&xb, 0, sizeof(xb));
-		xb.body_max = (size_t) qlik_max_response_kb * 1024;
+		/* The body is copied to palloc'd memory: it must fit MaxAllocSize. */
+		xb.body_max = Min((size_t) qlik_max_response_kb * 1024, MaxAllocSize - 1);
 		xb.sink_fd = req->sink_fd;
 		xb.source_fd = req->source_fd;
 		xb.source_len = req->source_len;
@@ -1000,17 +1031,8 @@ qlik_http_perform(const QlikHttpRequest *req)
 			report_transport_error(host, req, &res, &xb, attempts);
 		}
 
-		/* Copy out of malloc'd memory before anything can ereport. */
-		resp = palloc0(sizeof(QlikHttpResponse));
+		resp = copy_response(&xb);
 		resp->status = res.status;
-		resp->body = palloc(xb.body_len + 1);
-		if (xb.body_len > 0)
-			memcpy(resp->body, xb.body, xb.body_len);
-		resp->body[xb.body_len] = '\0';
-		resp->body_len = xb.body_len;
-		free(xb.body);
-		resp->headers = parse_headers(xb.hdr ? xb.hdr : "", xb.hdr_len);
-		free(xb.hdr);
 		resp->url = pstrdup(url);
 		resp->attempts = attempts;
 		resp->sunk = xb.sunk;
