@@ -855,7 +855,8 @@ wait_to_retry(int attempt, long delay_ms, long *waited_ms,
 		return false;
 	if (delay_ms < 0)
 		delay_ms = backoff_ms(attempt);
-	if (*waited_ms + delay_ms > qlik_retry_max_total_wait_ms)
+	/* Not *waited_ms + delay_ms: a Retry-After can be as large as LONG_MAX. */
+	if (delay_ms > qlik_retry_max_total_wait_ms - *waited_ms)
 		return false;
 	elog(DEBUG1, "qlikcloud: %s: %s; attempt %d of %d, retrying in %ld ms",
 		 req->what, why, attempt, qlik_max_attempts, delay_ms);
