@@ -107,6 +107,20 @@ buffer_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 	return true;
 }
 
+/*
+ * Release what a transfer gathered.  The body is zeroed first: it may be a
+ * token endpoint's answer, or an API's answer holding a secret.
+ */
+static void
+xfer_free(XferBuffers *xb)
+{
+	if (xb->body != NULL)
+		explicit_bzero(xb->body, xb->body_len);
+	free(xb->body);
+	free(xb->hdr);
+	xb->body = xb->hdr = NULL;
+}
+
 static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -395,6 +409,15 @@ user_agent(void)
 	return ua;
 }
 
+/* Free request headers, zeroed first: one of them holds the token. */
+static void
+free_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
 static struct curl_slist *
 slist_add(struct curl_slist *list, const char *line)
 {
@@ -402,7 +425,7 @@ slist_add(struct curl_slist *list, const char *line)
 
 	if (l == NULL)
 	{
-		curl_slist_free_all(list);
+		free_headers(list);
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
 	return l;
@@ -649,18 +672,16 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		/* Whatever went wrong, the connection's state is unknown. */
 		pgstat_report_wait_end();
 		qlik_discard_handles();
-		curl_slist_free_all(headers);
+		free_headers(headers);
 		curl_slist_free_all(connect_to);
-		free(xb->body);
-		free(xb->hdr);
-		xb->body = xb->hdr = NULL;
+		xfer_free(xb);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 
 	/* The easy handle may keep pointers to these until reset; it is done. */
 	curl_easy_reset(qlik_easy);
-	curl_slist_free_all(headers);
+	free_headers(headers);
 	curl_slist_free_all(connect_to);
 
 	if (res->rc != CURLE_OK)
@@ -927,13 +948,13 @@ copy_response(XferBuffers *xb)
 		resp->body_len = xb->body_len;
 		resp->headers = parse_headers(xb->hdr ? xb->hdr : "", xb->hdr_len);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		free(xb->body);
-		free(xb->hdr);
-		xb->body = xb->hdr = NULL;
+		xfer_free(xb);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	xfer_free(xb);
 	return resp;
 }
 
@@ -1023,9 +1044,7 @@ qlik_http_perform(const QlikHttpRequest *req)
 			 * before the wait, which a cancel or statement_timeout can end
 			 * with an ERROR.
 			 */
-			free(xb.body);
-			free(xb.hdr);
-			xb.body = xb.hdr = NULL;
+			xfer_free(&xb);
 			if (retry && wait_to_retry(attempts, -1, &waited_ms, req,
 									   curl_easy_strerror(res.rc)))
 				continue;
