@@ -237,6 +237,8 @@ qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
 	e = hash_search(cache(), key, HASH_ENTER, &found);
 	if (found)
 		clear_token(e);
+	else
+		e->token = NULL;		/* in case the copy below fails */
 	e->token = MemoryContextStrdup(TopMemoryContext, token);
 	e->cred_updated_at = cred->updated_at;
 	e->refresh_at = now + (TimestampTz) ((lifetime - margin) * USECS_PER_SEC);
