@@ -30,6 +30,7 @@
 #include "http.h"
 
 #define TOKEN_KEY_LEN (NAMEDATALEN + 256 + 2)
+#define MAX_TOKEN_LIFETIME (24 * 3600.0)	/* seconds */
 
 typedef struct TokenEntry
 {
@@ -102,8 +103,12 @@ token_lifetime(const cJSON *root)
 	struct pg_tm tm;
 	Timestamp	when;
 
+	/*
+	 * Bounded: refresh_at is computed in int64 microseconds, and cJSON reads
+	 * "1e999" as infinity.
+	 */
 	if (cJSON_IsNumber(in) && in->valuedouble > 0)
-		return in->valuedouble;
+		return Min(in->valuedouble, MAX_TOKEN_LIFETIME);
 	memset(&tm, 0, sizeof(tm));
 	if (cJSON_IsString(at) && at->valuestring != NULL &&
 		sscanf(at->valuestring, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
