@@ -46,34 +46,44 @@ qlik_parse_error(const QlikHttpResponse *resp, QlikErrorInfo *info)
 	root = resp->body_len > 0 ?
 		cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
 
-	if (cJSON_IsObject(root))
+	/* palloc can fail: the cJSON tree (malloc'd) is freed whatever happens. */
+	PG_TRY();
 	{
-		const cJSON *errors = cJSON_GetObjectItemCaseSensitive(root, "errors");
-		const cJSON *first = cJSON_IsArray(errors) ? cJSON_GetArrayItem(errors, 0) : NULL;
+		if (cJSON_IsObject(root))
+		{
+			const cJSON *errors = cJSON_GetObjectItemCaseSensitive(root, "errors");
+			const cJSON *first = cJSON_IsArray(errors) ? cJSON_GetArrayItem(errors, 0) : NULL;
 
-		if (cJSON_IsObject(first))
-		{
-			info->code = json_string(first, "code");
-			info->title = json_string(first, "title");
-			info->detail = json_string(first, "detail");
+			if (cJSON_IsObject(first))
+			{
+				info->code = json_string(first, "code");
+				info->title = json_string(first, "title");
+				info->detail = json_string(first, "detail");
+			}
+			/* Deprecated top-level fields (spaces), licenses' message. */
+			if (info->code == NULL)
+				info->code = json_string(root, "code");
+			if (info->title == NULL)
+				info->title = json_string(root, "title");
+			if (info->title == NULL)
+				info->title = json_string(root, "message");
+			if (info->detail == NULL)
+				info->detail = json_string(root, "detail");
+			/* RFC 6749 section 5.2 */
+			if (info->code == NULL && info->title == NULL)
+			{
+				info->code = json_string(root, "error");
+				info->title = json_string(root, "error_description");
+			}
+			info->trace_id = json_string(root, "traceId");
 		}
-		/* Deprecated top-level fields (spaces), licenses' message. */
-		if (info->code == NULL)
-			info->code = json_string(root, "code");
-		if (info->title == NULL)
-			info->title = json_string(root, "title");
-		if (info->title == NULL)
-			info->title = json_string(root, "message");
-		if (info->detail == NULL)
-			info->detail = json_string(root, "detail");
-		/* RFC 6749 section 5.2 */
-		if (info->code == NULL && info->title == NULL)
-		{
-			info->code = json_string(root, "error");
-			info->title = json_string(root, "error_description");
-		}
-		info->trace_id = json_string(root, "traceId");
 	}
+	PG_CATCH();
+	{
+		cJSON_Delete(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	cJSON_Delete(root);
 
 	if (info->trace_id == NULL && (hdr = qlik_http_header(resp, "x-b3-traceid")) != NULL)
