@@ -19,25 +19,42 @@
 #include <cjson/cJSON.h>
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/elog.h"
 
 #include "errors.h"
 
 #define QLIK_MAX_ERROR_TEXT 1000
 
+/*
+ * A palloc'd copy of text, scrubbed of the secret, then cut to at most limit
+ * bytes at a character boundary (JSON text is UTF-8).  Scrubbing comes
+ * first, so that a cut cannot leave the beginning of a secret behind.
+ */
+static char *
+bounded_text(const char *text, int limit, const char *scrub)
+{
+	char	   *s = qlik_scrub(text, scrub);
+	size_t		len = strlen(s);
+
+	if (len > (size_t) limit)
+		s[pg_encoding_mbcliplen(PG_UTF8, s, limit + 1, limit)] = '\0';
+	return s;
+}
+
 /* A bounded palloc'd copy of a JSON string member, or NULL. */
 static char *
-json_string(const cJSON *obj, const char *key)
+json_string(const cJSON *obj, const char *key, const char *scrub)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	if (cJSON_IsString(item) && item->valuestring != NULL && item->valuestring[0] != '\0')
-		return pnstrdup(item->valuestring, QLIK_MAX_ERROR_TEXT);
+		return bounded_text(item->valuestring, QLIK_MAX_ERROR_TEXT, scrub);
 	return NULL;
 }
 
-void
-qlik_parse_error(const QlikHttpResponse *resp, QlikErrorInfo *info)
+static void
+parse_error(const QlikHttpResponse *resp, QlikErrorInfo *info, const char *scrub)
 {
 	cJSON	   *root;
 	const char *hdr;
@@ -56,26 +73,26 @@ qlik_parse_error(const QlikHttpResponse *resp, QlikErrorInfo *info)
 
 			if (cJSON_IsObject(first))
 			{
-				info->code = json_string(first, "code");
-				info->title = json_string(first, "title");
-				info->detail = json_string(first, "detail");
+				info->code = json_string(first, "code", scrub);
+				info->title = json_string(first, "title", scrub);
+				info->detail = json_string(first, "detail", scrub);
 			}
 			/* Deprecated top-level fields (spaces), licenses' message. */
 			if (info->code == NULL)
-				info->code = json_string(root, "code");
+				info->code = json_string(root, "code", scrub);
 			if (info->title == NULL)
-				info->title = json_string(root, "title");
+				info->title = json_string(root, "title", scrub);
 			if (info->title == NULL)
-				info->title = json_string(root, "message");
+				info->title = json_string(root, "message", scrub);
 			if (info->detail == NULL)
-				info->detail = json_string(root, "detail");
+				info->detail = json_string(root, "detail", scrub);
 			/* RFC 6749 section 5.2 */
 			if (info->code == NULL && info->title == NULL)
 			{
-				info->code = json_string(root, "error");
-				info->title = json_string(root, "error_description");
+				info->code = json_string(root, "error", scrub);
+				info->title = json_string(root, "error_description", scrub);
 			}
-			info->trace_id = json_string(root, "traceId");
+			info->trace_id = json_string(root, "traceId", scrub);
 		}
 	}
 	PG_CATCH();
@@ -87,7 +104,13 @@ qlik_parse_error(const QlikHttpResponse *resp, QlikErrorInfo *info)
 	cJSON_Delete(root);
 
 	if (info->trace_id == NULL && (hdr = qlik_http_header(resp, "x-b3-traceid")) != NULL)
-		info->trace_id = pnstrdup(hdr, 64);
+		info->trace_id = bounded_text(hdr, 64, scrub);
+}
+
+void
+qlik_parse_error(const QlikHttpResponse *resp, QlikErrorInfo *info)
+{
+	parse_error(resp, info, NULL);
 }
 
 int
@@ -184,11 +207,7 @@ qlik_raise_http_error(const QlikHttpResponse *resp, const char *host,
 	const char *hint;
 	const char *ctype = qlik_http_header(resp, "content-type");
 
-	qlik_parse_error(resp, &info);
-	info.code = qlik_scrub(info.code, scrub);
-	info.title = qlik_scrub(info.title, scrub);
-	info.detail = qlik_scrub(info.detail, scrub);
-	info.trace_id = qlik_scrub(info.trace_id, scrub);
+	parse_error(resp, &info, scrub);
 
 	initStringInfo(&detail);
 	appendStringInfo(&detail, "HTTP %ld from %s on %s", resp->status, what, host);
