@@ -198,6 +198,38 @@ describe(const char *method, const char *url_or_path)
 	return psprintf("%s %.*s", method, q ? (int) (q - p) : (int) strlen(p), p);
 }
 
+/* Zero a token's palloc'd copy once it has served. */
+static void
+forget_bearer(QlikHttpRequest *req)
+{
+	if (req->bearer != NULL)
+		explicit_bzero((char *) req->bearer, strlen(req->bearer));
+	req->bearer = NULL;
+}
+
+/*
+ * Send a request that carries a token, zeroing the token's copy if the
+ * request ends in an ERROR (a transport failure, a refused redirect, cancel,
+ * statement_timeout).
+ */
+static QlikHttpResponse *
+perform_with_bearer(QlikHttpRequest *req)
+{
+	QlikHttpResponse *resp;
+
+	PG_TRY();
+	{
+		resp = qlik_http_perform(req);
+	}
+	PG_CATCH();
+	{
+		forget_bearer(req);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return resp;
+}
+
 QlikHttpResponse *
 qlik_call(QlikCall *call, char **host_out)
 {
@@ -249,17 +281,18 @@ qlik_call(QlikCall *call, char **host_out)
 	req.source_len = call->source_len;
 
 	req.bearer = qlik_access_token(cred, host, &from_cache);
-	resp = qlik_http_perform(&req);
+	resp = perform_with_bearer(&req);
 
 	if (resp->status == 401 && from_cache && !tenant_deactivated(resp))
 	{
 		elog(DEBUG1, "qlikcloud: %s on %s: cached token refused, getting a new one", what, host);
+		forget_bearer(&req);
 		qlik_forget_token(cred, host);
 		cred = qlik_resolve_target(call->tenant, &host);
 		req.bearer = qlik_access_token(cred, host, &from_cache);
-		resp = qlik_http_perform(&req);
+		resp = perform_with_bearer(&req);
 	}
-	explicit_bzero((char *) req.bearer, strlen(req.bearer));
+	forget_bearer(&req);
 
 	if (host_out)
 		*host_out = host;
