@@ -325,6 +325,13 @@ qlik_response_jsonb(const QlikHttpResponse *resp, const char *host, const char *
 				 errdetail("HTTP %ld from %s on %s, %zu bytes.", resp->status, what, host,
 						   resp->body_len)));
 
+	/* JSON is UTF-8: anything else (a NUL byte included) is Qlik's fault. */
+	if (!pg_verify_mbstr(PG_UTF8, resp->body, (int) resp->body_len, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud answered with JSON that is not valid UTF-8"),
+				 errdetail("HTTP %ld from %s on %s, %zu bytes.", resp->status, what, host,
+						   resp->body_len)));
 	text = pg_any_to_server(resp->body, (int) resp->body_len, PG_UTF8);
 	lex = makeJsonLexContextCstringLen(text, (int) strlen(text), GetDatabaseEncoding(), false);
 	perr = pg_parse_json(lex, &nullSemAction);
