@@ -230,6 +230,44 @@ perform_with_bearer(QlikHttpRequest *req)
 	return resp;
 }
 
+/*
+ * An answer that echoes the token (some error pages show the request's
+ * headers) must not carry it into an ERROR or a result: every occurrence, in
+ * a header or the body, is replaced.  Bodies may be binary (temporary
+ * contents).
+ */
+static void
+redact_token(QlikHttpResponse *resp, const char *token)
+{
+	size_t		n = strlen(token);
+	const char *p = resp->body;
+	const char *end = resp->body + resp->body_len;
+	const char *hit;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	foreach(lc, resp->headers)
+	{
+		QlikHttpHeader *h = lfirst(lc);
+
+		if (strstr(h->value, token) != NULL)
+			h->value = qlik_scrub(h->value, token);
+	}
+	if (n == 0 || resp->body_len < n || memmem(p, resp->body_len, token, n) == NULL)
+		return;
+	initStringInfo(&buf);
+	while ((hit = memmem(p, end - p, token, n)) != NULL)
+	{
+		appendBinaryStringInfo(&buf, p, hit - p);
+		appendStringInfoString(&buf, "<redacted>");
+		p = hit + n;
+	}
+	appendBinaryStringInfo(&buf, p, end - p);
+	explicit_bzero(resp->body, resp->body_len);
+	resp->body = buf.data;
+	resp->body_len = buf.len;
+}
+
 QlikHttpResponse *
 qlik_call(QlikCall *call, char **host_out)
 {
@@ -292,6 +330,7 @@ qlik_call(QlikCall *call, char **host_out)
 		req.bearer = qlik_access_token(cred, host, &from_cache);
 		resp = perform_with_bearer(&req);
 	}
+	redact_token(resp, req.bearer);
 	forget_bearer(&req);
 
 	if (host_out)
