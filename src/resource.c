@@ -105,7 +105,7 @@ qlik_arg_text_array(FunctionCallInfo fcinfo, int n, const char *name)
 	arr = PG_GETARG_ARRAYTYPE_P(n);
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a one-dimensional array", name)));
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
 	for (int i = 0; i < count; i++)
