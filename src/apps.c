@@ -281,6 +281,7 @@ qlik_copy_app(PG_FUNCTION_ARGS)
 	char	   *export_id;
 	char	   *upload_id;
 	File		file;
+	int			fd;
 	uint64		size;
 
 	/*
@@ -294,14 +295,24 @@ qlik_copy_app(PG_FUNCTION_ARGS)
 		name = qlik_jsonb_text(app, "attributes.name");
 	}
 
-	/* Deleted at the end of the transaction, whatever happens. */
+	/*
+	 * Deleted at the end of the transaction, whatever happens.  The
+	 * transfers use a descriptor of their own: a virtual file's descriptor
+	 * can be closed at any time to make room for another file (opening the
+	 * credentials table can do it), and its number then given to that file.
+	 * A transient descriptor stays open until closed, or until the end of
+	 * the (sub)transaction.
+	 */
 	file = OpenTemporaryFile(false);
+	fd = OpenTransientFile(FilePathName(file), O_RDWR | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open temporary file \"%s\": %m", FilePathName(file))));
 	export_id = export_app(source, app_id, no_data);
-	(void) FileSize(file);		/* makes sure the file is open */
-	size = qlik_temp_download_fd(source, export_id, FileGetRawDesc(file));
-	(void) FileSize(file);
-	upload_id = qlik_temp_upload_fd(target, FileGetRawDesc(file), size,
-									psprintf("%s.qvf", app_id), 3600);
+	size = qlik_temp_download_fd(source, export_id, fd);
+	upload_id = qlik_temp_upload_fd(target, fd, size, psprintf("%s.qvf", app_id), 3600);
+	CloseTransientFile(fd);
 	FileClose(file);
 
 	PG_RETURN_DATUM(qlik_object_result(fcinfo, import_app(target, space_id, name, upload_id),
