@@ -234,7 +234,17 @@ qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
 	}
 
 	*from_cache = false;
-	token = request_token(cred, host, &lifetime);
+	PG_TRY();
+	{
+		token = request_token(cred, host, &lifetime);
+	}
+	PG_CATCH();
+	{
+		/* A failed request (cancel, timeout, 401...) forgets it too. */
+		qlik_credential_forget_secret(cred);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	qlik_credential_forget_secret(cred);
 
 	/* Refresh a little early: a tenth of the lifetime, a minute at most. */
