@@ -252,35 +252,66 @@ class Spool:
             self.taken = True
 
 
-def spool(read_into, content_length=None, chunked_reader=None, max_size=None):
-    """Write a request body to a new store file. Either content_length with read_into(view)
-    (like rfile.readinto) or chunked_reader (an iterator of byte chunks) supplies the bytes.
-    Raises ValueError when the body is larger than max_size, ConnectionError when the client
-    stops sending before the end."""
+def length_fill(read_into, length):
+    """A fill function (see spool) for a body of Content-Length `length`."""
+    state = {"left": length}
+
+    def fill(view):
+        want = min(len(view), state["left"])
+        got = 0
+        while got < want:
+            n = read_into(view[got:want])
+            if not n:
+                raise ConnectionError("client closed mid-body")
+            got += n
+        state["left"] -= got
+        return got
+    return fill
+
+
+def chunked_fill(rfile):
+    """A fill function for a Transfer-Encoding: chunked body read from rfile: the HTTP chunks
+    (whatever their size) go straight into the 1 MiB buffers. ValueError on a malformed
+    chunk header."""
+    state = {"left": 0, "done": False}
+
+    def fill(view):
+        got = 0
+        while got < len(view) and not state["done"]:
+            if state["left"] == 0:
+                line = rfile.readline(1024)
+                if not line:
+                    raise ConnectionError("client closed mid-body")
+                size = int(line.split(b";")[0].strip(), 16)
+                if size == 0:
+                    while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass                # trailers
+                    state["done"] = True
+                    break
+                state["left"] = size
+            n = rfile.readinto(view[got:got + min(state["left"], len(view) - got)])
+            if not n:
+                raise ConnectionError("client closed mid-body")
+            got += n
+            state["left"] -= n
+            if state["left"] == 0:
+                rfile.readline(1024)        # the CRLF after the chunk's data
+        return got
+    return fill
+
+
+def spool(fill, length=None, max_size=None):
+    """Write a request body to a new store file. fill(view) puts the next bytes into the
+    writable memoryview and returns how many (0 = the body is complete; see length_fill and
+    chunked_fill); length is the Content-Length when known. Raises ValueError when the body
+    is larger than max_size, ConnectionError when the client stops sending before the end."""
+    if max_size is not None and length is not None and length > max_size:
+        raise ValueError("body too large")
     path = STORE.new_path("upload")
     h = hashlib.sha256()
-    size = 0
     try:
         with open(path, "wb", buffering=0) as f:
-            if chunked_reader is not None:
-                pending = bytearray()       # small chunks gathered to ~1 MiB writes
-                for piece in chunked_reader:
-                    size += len(piece)
-                    if max_size is not None and size > max_size:
-                        raise ValueError("body too large")
-                    pending += piece
-                    if len(pending) >= CHUNK:
-                        h.update(pending)
-                        f.write(pending)
-                        pending = bytearray()
-                if pending:
-                    h.update(pending)
-                    f.write(pending)
-            else:
-                left = content_length or 0
-                if max_size is not None and left > max_size:
-                    raise ValueError("body too large")
-                size = _pipelined(read_into, left, f, h)
+            size = _pipelined(fill, length, f, h, max_size)
     except BaseException:
         remove(path)
         raise
@@ -340,23 +371,18 @@ def _write_all(f, view):
         view = view[n:]
 
 
-def _pipelined(read_into, left, f, h):
-    """Receive `left` bytes with read_into while another thread hashes and writes the previous
-    buffers (TLS decryption, sha256 and the file write each release the GIL, so they overlap:
-    ~1.5x the throughput of doing all three in turn)."""
-    if left <= 4 * CHUNK:
-        buf = bytearray(CHUNK)
-        view = memoryview(buf)
-        size = 0
-        while left > 0:
-            n = read_into(view[:min(CHUNK, left)])
-            if not n:
-                raise ConnectionError("client closed mid-body")
-            h.update(view[:n])
-            f.write(view[:n])
-            left -= n
-            size += n
-        return size
+def _pipelined(fill, length, f, h, max_size=None):
+    """Receive the body with fill() while another thread hashes and writes the previous
+    buffers (TLS decryption, sha256 and the file write each release the GIL, so they
+    overlap). Small bodies (known to be at most 4 MiB) are done in this thread."""
+    if length is not None and length <= 4 * CHUNK:
+        view = memoryview(bytearray(max(length, 1)))
+        n = fill(view) if length else 0
+        if n != length:
+            raise ConnectionError("client closed mid-body")
+        h.update(view[:n])
+        f.write(view[:n])
+        return n
     free = queue.Queue()
     full = queue.Queue()
     for _ in range(4):
@@ -383,30 +409,29 @@ def _pipelined(read_into, left, f, h):
     t.start()
     size = 0
     try:
-        while left > 0 and not failure:
+        while not failure:
             view = free.get()
-            # Fill the buffer as far as possible: fewer hand-overs between the threads.
-            want = min(CHUNK, left)
-            got = 0
-            while got < want:
-                n = read_into(view[got:want])
-                if not n:
-                    raise ConnectionError("client closed mid-body")
-                got += n
-            full.put((view, got))
-            left -= got
-            size += got
+            got = fill(view)                # as much as fits: fewer hand-overs
+            if got:
+                size += got
+                if max_size is not None and size > max_size:
+                    raise ValueError("body too large")
+                full.put((view, got))
+            if got < CHUNK:                 # the end of the body
+                break
     finally:
         full.put(None)
         t.join()
     if failure:
         raise failure[0]
+    if length is not None and size != length:
+        raise ConnectionError("client closed mid-body")
     return size
 
 
 def empty_spool():
     """A Spool of an empty body (stream_body routes get ctx.upload None without a body)."""
-    return spool(None, content_length=0)
+    return spool(lambda view: 0, 0)
 
 
 def file_sha256(path):

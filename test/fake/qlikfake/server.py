@@ -310,34 +310,17 @@ class QlikHandler(http.server.BaseHTTPRequestHandler):
             raise ConnectionError("client closed mid-body")
         return data
 
-    def _iter_chunked(self):
-        """The pieces of a chunked request body, at most blobs.CHUNK bytes each."""
-        while True:
-            line = self.rfile.readline(1024)
-            size = int(line.split(b";")[0].strip(), 16)
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return
-            while size > 0:
-                piece = self.rfile.read(min(size, blobs.CHUNK))
-                if not piece:
-                    raise ConnectionError("client closed mid-body")
-                size -= len(piece)
-                yield piece
-            self.rfile.readline(1024)
-
     def _spool_body(self):
         """Stream the request body to a file (routes with stream_body=True)."""
         te = (self.headers.get("Transfer-Encoding") or "").lower()
         if te:
             if te != "chunked":
                 raise ValueError("unsupported Transfer-Encoding %r" % te)
-            return blobs.spool(None, chunked_reader=self._iter_chunked(), max_size=MAX_SPOOL)
+            return blobs.spool(blobs.chunked_fill(self.rfile), None, MAX_SPOOL)
         n = int(self.headers.get("Content-Length") or 0)
         if n < 0:
             raise ValueError("bad Content-Length")
-        return blobs.spool(self.rfile.readinto, content_length=n, max_size=MAX_SPOOL)
+        return blobs.spool(blobs.length_fill(self.rfile.readinto, n), n, MAX_SPOOL)
 
     def process(self):
         method = self.command.upper()
