@@ -288,6 +288,8 @@ check "NxApp shape" True "$(jtrue "$T/b" 'd["attributes"]["published"] is False 
 call "$S/apps/00000000-0000-0000-0000-000000000000" "${SAUTH[@]}"
 check "unknown app 404" 404 "$CODE"
 check "apps error shape (no traceId)" True "$(jtrue "$T/b" '"traceId" not in d and "status" not in d["errors"][0]')"
+call "$S/apps/privileges" "${SAUTH[@]}"
+check "app privileges" "200 true" "$CODE $(jget "$T/b" '"can_import_app" in d')"
 call -X POST "$S/apps/$TPL_APP/export" "${SAUTH[@]}"
 check "export 201 empty body" "201 0" "$CODE $(stat -c %s "$T/b")"
 XLOC=$(hdr Location)

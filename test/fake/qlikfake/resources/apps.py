@@ -5,6 +5,7 @@ scripts (qlik-cloud-examples, curl-bash/tenant_deploy_content.sh). Errors in the
 (errors[] without status, no traceId).
 
     GET    /api/v1/apps/{appId}                 200 NxApp | 404
+    GET    /api/v1/apps/privileges              ["can_create_app", "can_import_app", ...]
     POST   /api/v1/apps                         {attributes:{name,spaceId?,description?,...}}
                                                 -> 200 NxApp (a small new app)
     PUT    /api/v1/apps/{appId}                 {attributes:{name?,description?}} -> 200 NxApp
@@ -230,6 +231,13 @@ UPDATE_SCHEMA = {"type": "object", "properties": {"attributes": ATTR_SCHEMA},
 @route("GET", "/api/v1/apps/{appId}", service=SERVICE)
 def get_app_route(ctx):
     return json_response(render(ctx, get_app(ctx, ctx.params["appId"])))
+
+
+@route("GET", "/api/v1/apps/privileges", service=SERVICE)
+def app_privileges(ctx):
+    """What the caller may do with apps in general. The fake grants every user all three
+    (Qlik ties them to roles and license type, not modelled here)."""
+    return json_response(["can_create_app", "can_import_app", "can_create_session_app"])
 
 
 @route("POST", "/api/v1/apps", service=SERVICE)
