@@ -1,0 +1,987 @@
+------------------------------------------------------------------------------
+-- Workflows: settings, the registry of managed tenants, and the steps that
+-- onboard and offboard a customer.
+--
+-- A workflow is a list of steps (qlikcloud.qlik_workflow_steps). A step is a
+-- plain PL/pgSQL function qlikcloud.qlik_step_<name>(customer_key, args) that
+-- does one thing in one transaction: it reads the customer's registry row
+-- (locked), skips what is already done, looks in Qlik for what an earlier,
+-- interrupted attempt may have created, creates what is missing, and records
+-- the result. The job runner (80_jobs.sql) commits after every step, so a
+-- rerun continues where the last one stopped. Steps never COMMIT and never
+-- catch errors they cannot handle: the runner records a failure.
+--
+-- Inputs come from qlikcloud.workflow_settings (one row per profile) and
+-- from the job's arguments, never from code. Nothing here stores a secret:
+-- the license key is read from Qlik when a tenant is created and never kept.
+------------------------------------------------------------------------------
+
+CREATE TABLE qlikcloud.workflow_settings (
+    profile                  text PRIMARY KEY DEFAULT 'default'
+                             CONSTRAINT workflow_settings_profile_check
+                             CHECK (profile ~ '^[A-Za-z0-9_-]{1,63}$'),
+    region                   text NOT NULL DEFAULT 'us'
+                             CONSTRAINT workflow_settings_region_check
+                             CHECK (region ~ '^[a-z][a-z0-9-]{1,20}$'),
+    license_source           text NOT NULL,
+    alias_prefix             text NOT NULL DEFAULT ''
+                             CONSTRAINT workflow_settings_alias_prefix_check
+                             CHECK (alias_prefix ~ '^[a-z0-9-]{0,40}$'),
+    admin_source             text,
+    admin_role               text NOT NULL DEFAULT 'TenantAdmin',
+    auto_create_groups       boolean NOT NULL DEFAULT true,
+    sync_idp_groups          boolean NOT NULL DEFAULT true,
+    auto_assign_professional boolean NOT NULL DEFAULT false,
+    auto_assign_analyzer     boolean NOT NULL DEFAULT true,
+    web_integration_name     text DEFAULT 'Embedded analytics',
+    web_integration_origins  text[],
+    jwt_issuer               text,
+    jwt_key_id               text,
+    jwt_public_key           text,
+    group_name               text DEFAULT 'Analysts',
+    group_space_roles        text[] NOT NULL DEFAULT '{consumer}',
+    managed_space_name       text DEFAULT 'Customer Analytics',
+    dev_space_name           text DEFAULT 'Development',
+    template_source          text,
+    template_app_name        text,
+    purge_after_days         integer NOT NULL DEFAULT 30
+                             CONSTRAINT workflow_settings_purge_after_days_check
+                             CHECK (purge_after_days BETWEEN 10 AND 90),
+    tenant_lookup            text,
+    updated_at               timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT workflow_settings_jwt_check
+        CHECK ((jwt_issuer IS NULL) = (jwt_key_id IS NULL)
+               AND (jwt_issuer IS NULL) = (jwt_public_key IS NULL))
+);
+COMMENT ON TABLE qlikcloud.workflow_settings IS
+'Inputs of the workflows, one row per profile (a customer uses profile ''default'' unless told otherwise). No secrets: the license key is read from license_source when a tenant is created.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.region IS
+'Region of new tenants: they are created at register.<region>.qlikcloud.com.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.license_source IS
+'Host (or credential name) of the tenant whose signed license key creates tenants (qlik_license_overview).';
+COMMENT ON COLUMN qlikcloud.workflow_settings.alias_prefix IS
+'Put before the customer key to make the alias hostname of its tenant: <prefix><key>.<region>.qlikcloud.com.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.admin_source IS
+'Tenant whose first user becomes the admin of a new tenant when the customer names none (NULL: license_source).';
+COMMENT ON COLUMN qlikcloud.workflow_settings.web_integration_origins IS
+'Origins allowed to embed the tenant; NULL: no web integration.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.jwt_issuer IS
+'Issuer of the JWT identity provider (with jwt_key_id and the PEM public key jwt_public_key); NULL: none.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.group_name IS
+'Group created in each tenant and given group_space_roles in the managed space; NULL: none.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.template_app_name IS
+'App of template_source (NULL: license_source) copied to the development space and published to the managed space; NULL: no app.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.tenant_lookup IS
+'Optional function name f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text: the ids of tenants created since, as your organization''s tenant list shows them. Used to settle a tenant creation whose outcome is unknown. It must be owned by a superuser or by the role running the workflow.';
+
+REVOKE ALL ON qlikcloud.workflow_settings FROM PUBLIC;
+GRANT SELECT ON qlikcloud.workflow_settings TO qlikcloud_user;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.workflow_settings TO qlikcloud_admin;
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.workflow_settings', '');
+
+CREATE TABLE qlikcloud.managed_tenants (
+    customer_key         text PRIMARY KEY
+                         CONSTRAINT managed_tenants_customer_key_check
+                         CHECK (customer_key <> '' AND length(customer_key) <= 200),
+    profile              text NOT NULL DEFAULT 'default'
+                         REFERENCES qlikcloud.workflow_settings ON UPDATE CASCADE,
+    region               text NOT NULL,
+    alias_hostname       text NOT NULL,
+    state                text NOT NULL DEFAULT 'new'
+                         CONSTRAINT managed_tenants_state_check
+                         CHECK (state IN ('new', 'creating', 'needs_operator', 'provisioning', 'ready',
+                                          'failed', 'deactivated', 'purged', 'cancelled')),
+    -- The tenant
+    tenant_id            text UNIQUE,
+    hostname             text,
+    tenant_status        text,
+    previous_tenant_id   text,
+    -- Tenant creation: the intent, recorded and committed before the call
+    create_intent_at     timestamptz,
+    create_intent        text,
+    create_attempts      integer NOT NULL DEFAULT 0,
+    -- Inputs of the admin step (NULL: the admin source's first user)
+    admin_subject        text,
+    admin_name           text,
+    admin_email          text,
+    -- Results of the steps
+    admin_user_id        text,
+    group_id             text,
+    managed_space_id     text,
+    dev_space_id         text,
+    group_assignment_id  text,
+    web_integration_id   text,
+    identity_provider_id text,
+    template_app_id      text,
+    staged_app_id        text,
+    published_app_id     text,
+    -- When
+    registered_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_at           timestamptz,
+    alias_set_at         timestamptz,
+    admin_added_at       timestamptz,
+    configured_at        timestamptz,
+    deployed_at          timestamptz,
+    ready_at             timestamptz,
+    deactivated_at       timestamptz,
+    purge_date           timestamptz,
+    reactivated_at       timestamptz,
+    purged_at            timestamptz,
+    synced_at            timestamptz,
+    updated_at           timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- The last failure
+    last_error           text,
+    last_sqlstate        text,
+    failed_step          text,
+    failed_at            timestamptz,
+    CONSTRAINT managed_tenants_alias_key UNIQUE (alias_hostname),
+    CONSTRAINT managed_tenants_tenant_check CHECK ((tenant_id IS NULL) = (hostname IS NULL))
+);
+COMMENT ON TABLE qlikcloud.managed_tenants IS
+'The registry: one row per customer onboarded through the workflows, its tenant and the result of each step. customer_key is the key of your customers table (as text): join on it. No secrets.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.state IS
+'new: nothing done; creating: the tenant creation was started (create_intent_at); needs_operator: its outcome is unknown, or the alias is taken: see last_error; provisioning: the tenant exists, steps remain; ready: onboarded; failed: stopped for good (last_error); deactivated: see purge_date; purged: gone; cancelled: offboarded before it had a tenant.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.alias_hostname IS
+'Host name given to the tenant right after its creation (Qlik names tenants at random), derived from the customer key: the way to find it again.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.create_intent IS
+'Token of the tenant creation in progress; set before the call, cleared with its result.';
+
+CREATE INDEX managed_tenants_state_idx ON qlikcloud.managed_tenants (state);
+
+REVOKE ALL ON qlikcloud.managed_tenants FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.managed_tenants TO qlikcloud_user;
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.managed_tenants', '');
+
+CREATE FUNCTION qlikcloud._managed_tenants_touch() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.updated_at := pg_catalog.now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER managed_tenants_touch BEFORE UPDATE ON qlikcloud.managed_tenants
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud._managed_tenants_touch();
+CREATE TRIGGER workflow_settings_touch BEFORE UPDATE ON qlikcloud.workflow_settings
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud._managed_tenants_touch();
+
+------------------------------------------------------------------------------
+-- Helpers
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_register_host(region text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'register.' || region || '.qlikcloud.com'
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_register_host(text) IS
+'The register host of a region, where tenants are created, deactivated and reactivated.';
+
+CREATE FUNCTION qlikcloud.qlik_alias_hostname(customer_key text, region text, prefix text DEFAULT '')
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    -- Lowercase letters, digits and inner hyphens, 3 to 63 of them.
+    SELECT CASE WHEN length(s) >= 3 AND s <> 'register' THEN s ELSE left('customer-' || s, 63) END
+           || '.' || region || '.qlikcloud.com'
+    FROM (SELECT btrim(left(btrim(regexp_replace(lower(prefix || customer_key), '[^a-z0-9]+', '-', 'g'),
+                                  '-'), 63), '-') AS s) AS x
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_alias_hostname(text, text, text) IS
+'The alias hostname derived from a customer key: <prefix><key>.<region>.qlikcloud.com in lowercase letters, digits and hyphens.';
+
+-- A SCIM string literal: "..." with \ and " escaped.
+CREATE FUNCTION qlikcloud.qlik_scim_string(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT '"' || replace(replace(value, '\', '\\'), '"', '\"') || '"'
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_scim_string(text) IS
+'A value quoted for a SCIM filter: qlik_list_users(host, ''subject eq '' || qlik_scim_string(subject)).';
+
+-- The customer's registry row, locked until the end of the transaction.
+CREATE FUNCTION qlikcloud._customer(customer_key text, need_tenant boolean DEFAULT false)
+RETURNS qlikcloud.managed_tenants
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants;
+BEGIN
+    SELECT * INTO t FROM qlikcloud.managed_tenants m WHERE m.customer_key = $1 FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer "%" is not in the registry', $1
+            USING ERRCODE = 'QKW02', HINT = 'Onboard it first: CALL qlikcloud.qlik_onboard(...).';
+    END IF;
+    IF need_tenant AND t.tenant_id IS NULL THEN
+        RAISE EXCEPTION 'customer "%" has no tenant yet', $1
+            USING ERRCODE = 'QKW02', HINT = 'Create it first: CALL qlikcloud.qlik_create_customer_tenant(...).';
+    END IF;
+    IF need_tenant AND t.state IN ('deactivated', 'purged') THEN
+        RAISE EXCEPTION 'the tenant of customer "%" is %', $1, t.state
+            USING ERRCODE = 'QKW02', HINT = 'Reactivate it first: CALL qlikcloud.qlik_reactivate(...).';
+    END IF;
+    RETURN t;
+END
+$$;
+
+CREATE FUNCTION qlikcloud._settings(profile text)
+RETURNS qlikcloud.workflow_settings
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings;
+BEGIN
+    SELECT * INTO s FROM qlikcloud.workflow_settings w WHERE w.profile = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no workflow settings for profile "%"', $1
+            USING ERRCODE = 'QKW02',
+                  HINT = 'INSERT INTO qlikcloud.workflow_settings (profile, license_source, ...) VALUES (...).';
+    END IF;
+    RETURN s;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Onboarding steps
+------------------------------------------------------------------------------
+
+-- register: the customer's registry row, from the job's arguments
+-- (profile, alias_hostname, admin_subject, admin_name, admin_email), which
+-- may change only until the tenant creation starts.
+CREATE FUNCTION qlikcloud.qlik_step_register(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants;
+    s qlikcloud.workflow_settings;
+    alias text := lower(args->>'alias_hostname');
+BEGIN
+    SELECT * INTO t FROM qlikcloud.managed_tenants m WHERE m.customer_key = $1 FOR UPDATE;
+    IF t.tenant_id IS NOT NULL AND t.state NOT IN ('purged', 'cancelled') OR t.create_intent_at IS NOT NULL THEN
+        IF t.state = 'failed' THEN     -- run again
+            UPDATE qlikcloud.managed_tenants m
+            SET state = CASE WHEN m.tenant_id IS NULL THEN 'creating' ELSE 'provisioning' END
+            WHERE m.customer_key = $1;
+        END IF;
+        RETURN 'registered before';
+    END IF;
+    s := qlikcloud._settings(coalesce(args->>'profile', t.profile, 'default'));
+    IF alias IS NOT NULL AND alias NOT LIKE '%.qlikcloud.com' THEN
+        alias := alias || '.' || s.region || '.qlikcloud.com';
+    END IF;
+    IF alias IS NULL AND t.profile IS NOT DISTINCT FROM s.profile THEN
+        alias := t.alias_hostname;
+    END IF;
+    IF alias IS NULL THEN
+        alias := qlikcloud.qlik_alias_hostname($1, s.region, s.alias_prefix);
+        -- Another customer's key made the same alias: add a hash of ours.
+        IF EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                   WHERE m.alias_hostname = alias AND m.customer_key <> $1) THEN
+            alias := qlikcloud.qlik_alias_hostname(
+                left(s.alias_prefix || $1, 50) || '-' || left(md5($1), 8), s.region, '');
+        END IF;
+    END IF;
+    IF t.customer_key IS NULL THEN
+        INSERT INTO qlikcloud.managed_tenants (customer_key, profile, region, alias_hostname,
+                                               admin_subject, admin_name, admin_email)
+        VALUES ($1, s.profile, s.region, alias,
+                args->>'admin_subject', args->>'admin_name', args->>'admin_email');
+        RETURN 'registered, alias ' || alias;
+    END IF;
+    -- Not created yet, or back after a purge or a cancel: start afresh.
+    UPDATE qlikcloud.managed_tenants m
+    SET profile = s.profile, region = s.region, alias_hostname = alias, state = 'new',
+        admin_subject = coalesce(args->>'admin_subject', m.admin_subject),
+        admin_name = coalesce(args->>'admin_name', m.admin_name),
+        admin_email = coalesce(args->>'admin_email', m.admin_email),
+        previous_tenant_id = coalesce(m.tenant_id, m.previous_tenant_id),
+        tenant_id = NULL, hostname = NULL, tenant_status = NULL, admin_user_id = NULL,
+        group_id = NULL, managed_space_id = NULL, dev_space_id = NULL, group_assignment_id = NULL,
+        web_integration_id = NULL, identity_provider_id = NULL, template_app_id = NULL,
+        staged_app_id = NULL, published_app_id = NULL, created_at = NULL, alias_set_at = NULL,
+        admin_added_at = NULL, configured_at = NULL, deployed_at = NULL, ready_at = NULL,
+        deactivated_at = NULL, purge_date = NULL, reactivated_at = NULL, purged_at = NULL
+    WHERE m.customer_key = $1;
+    RETURN 'registered, alias ' || alias;
+END
+$$;
+
+-- Looks for a tenant an earlier attempt may have created: at the alias
+-- hostname, then through the profile's tenant_lookup function if any.
+-- Returns the tenant if found (at most one), NULL if it surely does not
+-- exist, and raises QKW01 when nobody can tell.
+CREATE FUNCTION qlikcloud._find_created_tenant(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+RETURNS qlikcloud.tenant
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    existing qlikcloud.tenant;
+    ids text[];
+    fn regprocedure;
+BEGIN
+    existing := qlikcloud._tenant_at_alias(t);
+    IF existing.id IS NOT NULL THEN
+        IF existing.created < t.create_intent_at - interval '10 minutes' THEN
+            RAISE EXCEPTION 'alias % belongs to tenant %, created before customer "%" asked for one',
+                            t.alias_hostname, existing.id, t.customer_key
+                USING ERRCODE = 'QKW01',
+                      HINT = 'Adopt it (SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id)) or give the customer another alias_hostname in qlikcloud.managed_tenants.';
+        END IF;
+        RETURN existing;
+    END IF;
+    IF s.tenant_lookup IS NOT NULL THEN
+        fn := qlikcloud._trusted_lookup(s.tenant_lookup);
+        -- Tenants created since the intent that no other customer has.
+        EXECUTE format('SELECT array_agg(DISTINCT x) FROM %s($1, $2, $3, $4) AS x
+                        WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.tenant_id = x)',
+                       fn::regproc)
+            INTO ids USING t.customer_key, t.region, t.alias_hostname, t.create_intent_at;
+        IF coalesce(cardinality(ids), 0) = 0 THEN
+            RETURN NULL;                -- surely not created
+        ELSIF cardinality(ids) = 1 THEN
+            RETURN qlikcloud.qlik_get_tenant(qlikcloud.qlik_register_host(t.region), ids[1]);
+        END IF;
+        RAISE EXCEPTION 'the tenant creation of customer "%" started at % has an unknown outcome: % tenants were created since',
+                        t.customer_key, t.create_intent_at, cardinality(ids)
+            USING ERRCODE = 'QKW01', DETAIL = 'Candidates: ' || array_to_string(ids, ', ') || '.',
+                  HINT = 'Adopt the right one: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id).';
+    END IF;
+    RAISE EXCEPTION 'the tenant creation of customer "%" started at % has an unknown outcome', t.customer_key, t.create_intent_at
+        USING ERRCODE = 'QKW01',
+              DETAIL = format('No tenant answers at %s, and no tenant_lookup is configured for profile %s.',
+                              t.alias_hostname, t.profile),
+              HINT = 'Look for a tenant created at that time (Qlik''s console). Found: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id). Not found: SELECT qlikcloud.qlik_confirm_new_tenant(customer_key).';
+END
+$$;
+
+-- The tenant answering at the customer's alias hostname, or NULL when the
+-- alias does not exist (Qlik's edge answers 401 LOGIN-2 for an unknown host).
+CREATE FUNCTION qlikcloud._tenant_at_alias(t qlikcloud.managed_tenants)
+RETURNS qlikcloud.tenant
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    detail text;
+BEGIN
+    RETURN qlikcloud.qlik_current_tenant(t.alias_hostname);
+EXCEPTION WHEN SQLSTATE 'QK401' THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    IF detail LIKE '%Qlik error code: LOGIN-2%' THEN
+        RETURN NULL;
+    END IF;
+    IF detail LIKE '%TENANT_DEACTIVATED%' OR detail LIKE '%TENANT_DISABLED%' THEN
+        RAISE EXCEPTION 'alias % belongs to a deactivated tenant', t.alias_hostname
+            USING ERRCODE = 'QKW01', DETAIL = detail,
+                  HINT = 'Find its id in Qlik''s console, then SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id), or give the customer another alias_hostname.';
+    END IF;
+    RAISE;
+END
+$$;
+
+-- A tenant_lookup function may be called by a superuser's runner: it must
+-- be as trusted as the caller.
+CREATE FUNCTION qlikcloud._trusted_lookup(name text)
+RETURNS regprocedure
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    fn regprocedure := pg_catalog.to_regprocedure(name || '(text, text, text, timestamp with time zone)');
+    owner oid;
+BEGIN
+    IF fn IS NULL THEN
+        RAISE EXCEPTION 'tenant_lookup function %(text, text, text, timestamptz) does not exist', name
+            USING ERRCODE = 'QKW02';
+    END IF;
+    SELECT p.proowner INTO owner FROM pg_catalog.pg_proc p WHERE p.oid = fn;
+    IF NOT (pg_catalog.pg_has_role(current_user, owner, 'USAGE')
+            OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner)) THEN
+        RAISE EXCEPTION 'tenant_lookup function % is owned by a role the current user does not trust', fn
+            USING ERRCODE = 'QKW02',
+                  HINT = 'It must be owned by a superuser or by a role the runner is a member of.';
+    END IF;
+    RETURN fn;
+END
+$$;
+
+-- tenant_intent: the durable intent, before any tenant creation. If an
+-- earlier attempt left one, its outcome is unknown: settle it first.
+CREATE FUNCTION qlikcloud.qlik_step_tenant_intent(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    existing qlikcloud.tenant;
+    token text := pg_catalog.gen_random_uuid()::text;
+    note text := '';
+BEGIN
+    IF t.tenant_id IS NOT NULL THEN
+        RETURN 'tenant exists';
+    END IF;
+    IF t.create_intent_at IS NOT NULL THEN
+        -- An earlier attempt may have created the tenant: never create blindly.
+        existing := qlikcloud._find_created_tenant(t, s);
+        IF existing.id IS NOT NULL THEN
+            PERFORM qlikcloud._record_tenant(t.customer_key, existing, adopted => true);
+            RETURN 'adopted tenant ' || existing.id || ' of an earlier attempt';
+        END IF;
+        note := 'the earlier attempt created nothing (tenant_lookup); ';
+    ELSE
+        -- First attempt: the alias must be free, or setting it would fail
+        -- after the creation had used a license slot.
+        existing := qlikcloud._tenant_at_alias(t);
+        IF existing.id IS NOT NULL THEN
+            RAISE EXCEPTION 'alias % is already in use by tenant %', t.alias_hostname, existing.id
+                USING ERRCODE = 'QKW01',
+                      HINT = 'If it is this customer''s tenant, SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id); otherwise give the customer another alias_hostname in qlikcloud.managed_tenants.';
+        END IF;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET state = 'creating', create_intent_at = pg_catalog.clock_timestamp(), create_intent = token,
+        create_attempts = m.create_attempts + 1
+    WHERE m.customer_key = t.customer_key;
+    -- Only this session, right after this transaction commits, may call.
+    PERFORM pg_catalog.set_config('qlikcloud_workflow.intent', token, false);
+    RETURN note || 'intent recorded';
+END
+$$;
+
+CREATE FUNCTION qlikcloud._record_tenant(customer_key text, tenant qlikcloud.tenant, adopted boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE qlikcloud.managed_tenants m
+    SET tenant_id = tenant.id, hostname = tenant.hostname, tenant_status = tenant.status,
+        created_at = coalesce(tenant.created, pg_catalog.now()),
+        alias_set_at = CASE WHEN m.alias_hostname = ANY (tenant.hostnames) THEN pg_catalog.now() END,
+        state = CASE WHEN tenant.status = 'disabled' THEN 'deactivated' ELSE 'provisioning' END,
+        create_intent = NULL, create_intent_at = CASE WHEN adopted THEN m.create_intent_at END
+    WHERE m.customer_key = $1;
+END
+$$;
+
+-- create_tenant: the one call that is not idempotent. It runs only right
+-- after this session recorded the intent (tenant_intent); the result is
+-- committed as soon as the step returns.
+CREATE FUNCTION qlikcloud.qlik_step_create_tenant(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    license_key text;
+    created qlikcloud.tenant;
+    st text; msg text; detail text;
+BEGIN
+    IF t.tenant_id IS NOT NULL THEN
+        RETURN 'tenant exists';
+    END IF;
+    IF t.create_intent IS DISTINCT FROM current_setting('qlikcloud_workflow.intent', true) THEN
+        RAISE EXCEPTION 'no fresh intent to create the tenant of customer "%"', t.customer_key
+            USING ERRCODE = '55000', HINT = 'Run the tenant_intent step first (the runner always does).';
+    END IF;
+    PERFORM pg_catalog.set_config('qlikcloud_workflow.intent', '', false);
+    BEGIN
+        license_key := (qlikcloud.qlik_license_overview(s.license_source)).license_key;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+        -- Nothing was sent to the register host: the next attempt may create.
+        RAISE EXCEPTION 'could not read the license key of %: %', s.license_source, msg
+            USING ERRCODE = 'QKW03', DETAIL = st || ': ' || coalesce(detail, ''),
+                  HINT = 'No tenant was created.';
+    END;
+    BEGIN
+        created := qlikcloud.qlik_create_tenant(qlikcloud.qlik_register_host(t.region), license_key);
+    EXCEPTION WHEN SQLSTATE 'QK403' THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+        IF detail LIKE '%Qlik error code: TENANTS-22%' THEN
+            RAISE EXCEPTION 'no tenant left in the license of %: %', s.license_source, msg
+                USING ERRCODE = 'QKW02', DETAIL = detail,
+                      HINT = 'Extend the license or free a slot (a purged tenant frees one), then onboard the customer again.';
+        END IF;
+        RAISE;
+    END;
+    PERFORM qlikcloud._record_tenant(t.customer_key, created);
+    RETURN 'created tenant ' || created.id || ' at ' || created.hostname;
+END
+$$;
+
+-- set_alias: the alias hostname, at once, so the tenant can be found by it.
+CREATE FUNCTION qlikcloud.qlik_step_set_alias(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    detail text;
+BEGIN
+    IF t.alias_set_at IS NOT NULL THEN
+        RETURN 'alias set before';
+    END IF;
+    BEGIN
+        PERFORM qlikcloud.qlik_update_tenant(t.hostname, t.tenant_id, alias_hostname => t.alias_hostname);
+    EXCEPTION WHEN SQLSTATE 'QK400' THEN
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION 'Qlik refused alias % for tenant %', t.alias_hostname, t.tenant_id
+            USING ERRCODE = 'QKW01', DETAIL = detail,
+                  HINT = 'Give the customer another alias_hostname in qlikcloud.managed_tenants, then run the workflow again.';
+    END;
+    UPDATE qlikcloud.managed_tenants m SET alias_set_at = pg_catalog.now()
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'alias ' || t.alias_hostname;
+END
+$$;
+
+-- add_admin: the tenant admin: the customer's own (admin_subject, else its
+-- admin_email as subject), or else the admin source's first user.
+CREATE FUNCTION qlikcloud.qlik_step_add_admin(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    subject text := coalesce(t.admin_subject, t.admin_email);
+    name text := coalesce(t.admin_name, t.admin_email);
+    email text := t.admin_email;
+    admin qlikcloud.user;
+BEGIN
+    IF t.admin_user_id IS NOT NULL THEN
+        RETURN 'admin added before';
+    END IF;
+    IF subject IS NULL THEN
+        SELECT u.subject, u.name, u.email INTO subject, name, email
+        FROM qlikcloud.qlik_first_user(coalesce(s.admin_source, s.license_source)) AS u;
+    END IF;
+    -- An earlier attempt may have created it without recording it.
+    admin := qlikcloud.qlik_first_user(t.hostname, 'subject eq ' || qlikcloud.qlik_scim_string(subject));
+    IF admin.id IS NULL THEN
+        admin := qlikcloud.qlik_create_user(t.hostname, subject, name, email, role_names => ARRAY[s.admin_role]);
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET admin_user_id = admin.id, admin_subject = subject, admin_name = name, admin_email = email,
+        admin_added_at = pg_catalog.now()
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'admin ' || admin.id || ' (' || coalesce(email, subject) || ')';
+END
+$$;
+
+-- tenant_settings: group and license settings (idempotent PATCH and PUT).
+CREATE FUNCTION qlikcloud.qlik_step_tenant_settings(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+BEGIN
+    IF t.configured_at IS NOT NULL THEN
+        RETURN 'configured before';
+    END IF;
+    PERFORM qlikcloud.qlik_update_group_settings(t.hostname, auto_create_groups => s.auto_create_groups,
+                                                 sync_idp_groups => s.sync_idp_groups);
+    PERFORM qlikcloud.qlik_update_license_settings(t.hostname, auto_assign_professional => s.auto_assign_professional,
+                                                   auto_assign_analyzer => s.auto_assign_analyzer);
+    UPDATE qlikcloud.managed_tenants m SET configured_at = pg_catalog.now()
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'group and license settings';
+END
+$$;
+
+-- web_integration: the origins allowed to embed the tenant.
+CREATE FUNCTION qlikcloud.qlik_step_web_integration(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    id text;
+BEGIN
+    IF t.web_integration_id IS NOT NULL THEN
+        RETURN 'web integration created before';
+    ELSIF s.web_integration_origins IS NULL THEN
+        RETURN 'no web integration configured';
+    END IF;
+    -- Names are not unique in Qlik: look for one an earlier attempt made.
+    SELECT w.id INTO id FROM qlikcloud.qlik_list_web_integrations(t.hostname) AS w
+    WHERE w.name = s.web_integration_name ORDER BY w.created LIMIT 1;
+    IF id IS NULL THEN
+        id := (qlikcloud.qlik_create_web_integration(t.hostname, s.web_integration_name,
+                                                     s.web_integration_origins)).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET web_integration_id = id WHERE m.customer_key = t.customer_key;
+    RETURN 'web integration ' || id;
+END
+$$;
+
+-- identity_provider: the JWT identity provider of the embedding application.
+CREATE FUNCTION qlikcloud.qlik_step_identity_provider(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    id text;
+BEGIN
+    IF t.identity_provider_id IS NOT NULL THEN
+        RETURN 'identity provider created before';
+    ELSIF s.jwt_issuer IS NULL THEN
+        RETURN 'no identity provider configured';
+    END IF;
+    SELECT i.id INTO id FROM qlikcloud.qlik_list_identity_providers(t.hostname) AS i
+    WHERE i.protocol = 'jwtAuth' AND i.issuer = s.jwt_issuer LIMIT 1;
+    IF id IS NULL THEN
+        id := (qlikcloud.qlik_create_jwt_idp(t.hostname, s.jwt_issuer, s.jwt_key_id, s.jwt_public_key,
+                                             tenant_ids => ARRAY[t.tenant_id])).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET identity_provider_id = id WHERE m.customer_key = t.customer_key;
+    RETURN 'identity provider ' || id;
+END
+$$;
+
+-- group: the customer's analysts.
+CREATE FUNCTION qlikcloud.qlik_step_group(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    id text;
+BEGIN
+    IF t.group_id IS NOT NULL THEN
+        RETURN 'group created before';
+    ELSIF s.group_name IS NULL THEN
+        RETURN 'no group configured';
+    END IF;
+    SELECT g.id INTO id
+    FROM qlikcloud.qlik_list_groups(t.hostname, 'name eq ' || qlikcloud.qlik_scim_string(s.group_name)) AS g
+    WHERE g.name = s.group_name;
+    IF id IS NULL THEN
+        id := (qlikcloud.qlik_create_group(t.hostname, s.group_name)).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET group_id = id WHERE m.customer_key = t.customer_key;
+    RETURN 'group ' || id;
+END
+$$;
+
+-- spaces: a managed space for published apps, a shared one to stage them.
+CREATE FUNCTION qlikcloud.qlik_step_spaces(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    managed text := t.managed_space_id;
+    dev text := t.dev_space_id;
+BEGIN
+    IF managed IS NULL AND s.managed_space_name IS NOT NULL THEN
+        managed := qlikcloud._space(t.hostname, s.managed_space_name, 'managed');
+    END IF;
+    IF dev IS NULL AND s.dev_space_name IS NOT NULL THEN
+        dev := qlikcloud._space(t.hostname, s.dev_space_name, 'shared');
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET managed_space_id = managed, dev_space_id = dev
+    WHERE m.customer_key = t.customer_key;
+    RETURN format('spaces %s, %s', coalesce(managed, '-'), coalesce(dev, '-'));
+END
+$$;
+
+-- The id of the space named so, created if there is none (names are unique).
+CREATE FUNCTION qlikcloud._space(host text, name text, type text)
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    id text;
+BEGIN
+    SELECT x.id INTO id FROM qlikcloud.qlik_list_spaces(host, type => $3, name => $2) AS x
+    WHERE x.name = $2;
+    RETURN coalesce(id, (qlikcloud.qlik_create_space(host, $2, $3)).id);
+END
+$$;
+
+-- space_assignment: the group's roles in the managed space.
+CREATE FUNCTION qlikcloud.qlik_step_space_assignment(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    id text;
+BEGIN
+    IF t.group_assignment_id IS NOT NULL THEN
+        RETURN 'group assigned before';
+    ELSIF t.group_id IS NULL OR t.managed_space_id IS NULL THEN
+        RETURN 'no group or no managed space';
+    END IF;
+    SELECT a.id INTO id
+    FROM qlikcloud.qlik_list_space_assignments(t.hostname, t.managed_space_id, assignee_id => t.group_id) AS a;
+    IF id IS NULL THEN
+        id := (qlikcloud.qlik_create_space_assignment(t.hostname, t.managed_space_id, t.group_id,
+                                                      s.group_space_roles)).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET group_assignment_id = id WHERE m.customer_key = t.customer_key;
+    RETURN 'group assignment ' || id;
+END
+$$;
+
+-- stage_app: a copy of the template app in the development space.
+CREATE FUNCTION qlikcloud.qlik_step_stage_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    source text := coalesce(s.template_source, s.license_source);
+    template text;
+    staged text;
+BEGIN
+    IF t.staged_app_id IS NOT NULL THEN
+        RETURN 'app staged before';
+    ELSIF s.template_app_name IS NULL THEN
+        RETURN 'no template app configured';
+    END IF;
+    -- The template: the oldest app of that name that is not a published copy.
+    SELECT i.resource_id INTO template
+    FROM qlikcloud.qlik_list_items(source, resource_type => 'app', name => s.template_app_name) AS i
+    WHERE i.name = s.template_app_name
+    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at LIMIT 1;
+    IF template IS NULL THEN
+        RAISE EXCEPTION 'no app named "%" in %', s.template_app_name, source USING ERRCODE = 'QK404';
+    END IF;
+    -- An earlier attempt may have imported it without recording it.
+    SELECT i.resource_id INTO staged
+    FROM qlikcloud.qlik_list_items(t.hostname, resource_type => 'app', name => s.template_app_name,
+                                   space_id => coalesce(t.dev_space_id, 'personal')) AS i
+    WHERE i.name = s.template_app_name ORDER BY i.created_at LIMIT 1;
+    IF staged IS NULL THEN
+        staged := (qlikcloud.qlik_copy_app(source, template, t.hostname, t.dev_space_id,
+                                           name => s.template_app_name)).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET template_app_id = template, staged_app_id = staged
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'staged app ' || staged || ' from ' || template;
+END
+$$;
+
+-- publish_app: the staged app published to the managed space (republished
+-- over the published copy if an earlier attempt made one).
+CREATE FUNCTION qlikcloud.qlik_step_publish_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    published text;
+BEGIN
+    IF t.published_app_id IS NOT NULL THEN
+        RETURN 'app published before';
+    ELSIF t.staged_app_id IS NULL OR t.managed_space_id IS NULL THEN
+        RETURN 'no staged app or no managed space';
+    END IF;
+    published := (qlikcloud.qlik_publish_or_republish_app(t.hostname, t.staged_app_id, t.managed_space_id)).id;
+    UPDATE qlikcloud.managed_tenants m SET published_app_id = published, deployed_at = pg_catalog.now()
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'published app ' || published;
+END
+$$;
+
+-- mark_ready: the end of onboarding.
+CREATE FUNCTION qlikcloud.qlik_step_mark_ready(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+BEGIN
+    UPDATE qlikcloud.managed_tenants m
+    SET state = 'ready', ready_at = coalesce(m.ready_at, pg_catalog.now()),
+        last_error = NULL, last_sqlstate = NULL, failed_step = NULL, failed_at = NULL
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'ready';
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Offboarding steps
+------------------------------------------------------------------------------
+
+-- deactivate: the tenant stops answering and is purged after purge_after_days
+-- (args, else the profile's), unless reactivated before.
+CREATE FUNCTION qlikcloud.qlik_step_deactivate(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    days integer := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
+    r qlikcloud.tenant_status;
+BEGIN
+    IF t.state IN ('deactivated', 'purged', 'cancelled') THEN
+        RETURN 'already ' || t.state;
+    ELSIF t.tenant_id IS NULL AND t.create_intent_at IS NOT NULL THEN
+        RAISE EXCEPTION 'customer "%" has a tenant creation of unknown outcome', t.customer_key
+            USING ERRCODE = 'QKW01',
+                  HINT = 'Settle it (qlik_adopt_tenant or qlik_confirm_new_tenant), then offboard again.';
+    ELSIF t.tenant_id IS NULL THEN
+        UPDATE qlikcloud.managed_tenants m SET state = 'cancelled' WHERE m.customer_key = t.customer_key;
+        RETURN 'no tenant: cancelled';
+    END IF;
+    BEGIN
+        r := qlikcloud.qlik_deactivate_tenant(qlikcloud.qlik_register_host(t.region), t.tenant_id,
+                                              t.hostname, days);
+    EXCEPTION WHEN SQLSTATE 'QK404' THEN
+        UPDATE qlikcloud.managed_tenants m
+        SET state = 'purged', tenant_status = 'deleted', purged_at = coalesce(m.purged_at, pg_catalog.now())
+        WHERE m.customer_key = t.customer_key;
+        RETURN 'tenant gone: purged';
+    END;
+    UPDATE qlikcloud.managed_tenants m
+    SET state = 'deactivated', tenant_status = r.status, deactivated_at = pg_catalog.now(),
+        purge_date = r.estimated_purge_date
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'deactivated, purge on ' || coalesce(r.estimated_purge_date::text, '?');
+END
+$$;
+
+-- reactivate: a deactivated tenant back before its purge date. (Onboarding
+-- and reactivating are one workflow: whatever is missing is done. A customer
+-- whose tenant was purged is registered afresh and gets a new one.)
+CREATE FUNCTION qlikcloud.qlik_step_reactivate(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    r qlikcloud.tenant_status;
+BEGIN
+    IF t.state <> 'deactivated' THEN
+        RETURN 'not deactivated';
+    END IF;
+    r := qlikcloud.qlik_reactivate_tenant(qlikcloud.qlik_register_host(t.region), t.tenant_id, t.hostname);
+    UPDATE qlikcloud.managed_tenants m
+    SET state = CASE WHEN m.ready_at IS NULL THEN 'provisioning' ELSE 'ready' END,
+        tenant_status = r.status, reactivated_at = pg_catalog.now(), purge_date = NULL
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'reactivated';
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Sync: the registry refreshed from Qlik
+------------------------------------------------------------------------------
+
+-- sync: each tenant's status as Qlik has it (one customer, or all when
+-- customer_key is NULL): deactivated or reactivated elsewhere, purged.
+CREATE FUNCTION qlikcloud.qlik_step_sync(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants;
+    q qlikcloud.tenant;
+    seen integer := 0;
+    changed integer := 0;
+    new_state text;
+BEGIN
+    FOR t IN SELECT * FROM qlikcloud.managed_tenants m
+             WHERE m.tenant_id IS NOT NULL AND m.state <> 'purged'
+               AND ($1 IS NULL OR m.customer_key = $1)
+             ORDER BY m.customer_key FOR UPDATE
+    LOOP
+        BEGIN
+            q := qlikcloud.qlik_get_tenant(qlikcloud.qlik_register_host(t.region), t.tenant_id);
+        EXCEPTION WHEN SQLSTATE 'QK404' THEN
+            q := NULL;
+        END;
+        seen := seen + 1;
+        new_state := CASE
+            WHEN q.id IS NULL OR q.status = 'deleted' THEN 'purged'
+            WHEN q.status = 'disabled' THEN 'deactivated'
+            WHEN t.state = 'deactivated' THEN CASE WHEN t.ready_at IS NULL THEN 'provisioning' ELSE 'ready' END
+            ELSE t.state END;
+        IF new_state <> t.state THEN
+            changed := changed + 1;
+        END IF;
+        UPDATE qlikcloud.managed_tenants m
+        SET tenant_status = coalesce(q.status, 'deleted'), state = new_state, synced_at = pg_catalog.now(),
+            deactivated_at = CASE WHEN new_state = 'deactivated' THEN coalesce(m.deactivated_at, pg_catalog.now())
+                                  ELSE m.deactivated_at END,
+            purge_date = CASE WHEN new_state IN ('ready', 'provisioning') THEN NULL ELSE m.purge_date END,
+            reactivated_at = CASE WHEN t.state = 'deactivated' AND new_state IN ('ready', 'provisioning')
+                                  THEN pg_catalog.now() ELSE m.reactivated_at END,
+            purged_at = CASE WHEN new_state = 'purged' THEN pg_catalog.now() END
+        WHERE m.customer_key = t.customer_key;
+    END LOOP;
+    RETURN format('%s tenants synced, %s changed', seen, changed);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Operators: settle a tenant creation whose outcome is unknown
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_adopt_tenant(customer_key text, tenant_id text)
+RETURNS qlikcloud.managed_tenants
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    q qlikcloud.tenant;
+BEGIN
+    IF t.tenant_id IS NOT NULL THEN
+        RAISE EXCEPTION 'customer "%" has tenant % already', t.customer_key, t.tenant_id USING ERRCODE = '55000';
+    END IF;
+    IF EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.tenant_id = $2) THEN
+        RAISE EXCEPTION 'tenant % belongs to another customer', $2 USING ERRCODE = '23505';
+    END IF;
+    q := qlikcloud.qlik_get_tenant(qlikcloud.qlik_register_host(t.region), $2);
+    PERFORM qlikcloud._record_tenant(t.customer_key, q, adopted => true);
+    UPDATE qlikcloud.managed_tenants m SET last_error = NULL, last_sqlstate = NULL, failed_step = NULL, failed_at = NULL
+    WHERE m.customer_key = t.customer_key RETURNING * INTO t;
+    IF t.state <> 'deactivated' THEN
+        PERFORM qlikcloud.qlik_enqueue('onboard', t.customer_key);
+    END IF;
+    RETURN t;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_adopt_tenant(text, text) IS
+'Records an existing tenant as the customer''s (after a tenant creation of unknown outcome, or to take over a tenant made by hand) and queues the rest of its onboarding.';
+
+CREATE FUNCTION qlikcloud.qlik_confirm_new_tenant(customer_key text)
+RETURNS qlikcloud.managed_tenants
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+BEGIN
+    IF t.tenant_id IS NOT NULL THEN
+        RAISE EXCEPTION 'customer "%" has tenant % already', t.customer_key, t.tenant_id USING ERRCODE = '55000';
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET state = 'new', create_intent_at = NULL, create_intent = NULL,
+        last_error = NULL, last_sqlstate = NULL, failed_step = NULL, failed_at = NULL
+    WHERE m.customer_key = t.customer_key RETURNING * INTO t;
+    PERFORM qlikcloud.qlik_enqueue('onboard', t.customer_key);
+    RETURN t;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_confirm_new_tenant(text) IS
+'Confirms that an earlier tenant creation for the customer created nothing, so a new attempt may create one (it uses a license slot), and queues its onboarding.';
+
+
+COMMENT ON FUNCTION qlikcloud.qlik_step_register(text, jsonb) IS
+'Step register: the customer''s row in qlikcloud.managed_tenants, from args (profile, alias_hostname, admin_subject, admin_name, admin_email); no call to Qlik.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_tenant_intent(text, jsonb) IS
+'Step tenant_intent: checks that the alias hostname is free and records the intent to create the tenant; if an earlier attempt left an intent, settles it first (adopts the tenant found at the alias or through tenant_lookup, or stops with QKW01 for an operator).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_create_tenant(text, jsonb) IS
+'Step create_tenant: creates the tenant from license_source''s license key, only right after this session recorded its intent; records the result. The license quota reached (TENANTS-22) fails with QKW02.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_set_alias(text, jsonb) IS
+'Step set_alias: gives the tenant its alias hostname (a taken alias fails with QKW01).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_add_admin(text, jsonb) IS
+'Step add_admin: the tenant admin (found by subject if an earlier attempt created it), with the profile''s admin_role.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_tenant_settings(text, jsonb) IS
+'Step tenant_settings: the profile''s group settings (auto_create_groups, sync_idp_groups) and license settings (auto_assign_professional, auto_assign_analyzer).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_web_integration(text, jsonb) IS
+'Step web_integration: the web integration named web_integration_name for web_integration_origins (found by name if it exists).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_identity_provider(text, jsonb) IS
+'Step identity_provider: the JWT identity provider of jwt_issuer (found by issuer if it exists).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_group(text, jsonb) IS
+'Step group: the group group_name (found by name if it exists).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_spaces(text, jsonb) IS
+'Step spaces: the managed space managed_space_name and the shared space dev_space_name (found by name if they exist).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_space_assignment(text, jsonb) IS
+'Step space_assignment: the group''s group_space_roles in the managed space.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_stage_app(text, jsonb) IS
+'Step stage_app: a copy of template_app_name (from template_source) in the development space (found by name if an earlier attempt imported it).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_publish_app(text, jsonb) IS
+'Step publish_app: the staged app published to the managed space (republished over an earlier published copy).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_mark_ready(text, jsonb) IS
+'Step mark_ready: the customer is onboarded (state ready).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_deactivate(text, jsonb) IS
+'Step deactivate: deactivates the tenant, purged after args purge_after_days or the profile''s; a customer without a tenant is cancelled.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_reactivate(text, jsonb) IS
+'Step reactivate: reactivates a deactivated tenant.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_sync(text, jsonb) IS
+'Step sync: each tenant''s status read from its register host (all customers when customer_key is NULL): deactivated or reactivated elsewhere, purged.';

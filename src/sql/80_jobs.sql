@@ -1,0 +1,673 @@
+------------------------------------------------------------------------------
+-- Jobs: the outbox that triggers write to, and the runner that works it.
+--
+-- A trigger never calls Qlik (its side effects cannot be rolled back): it
+-- queues a job in the same transaction, so a rollback queues nothing.
+-- CALL qlikcloud.qlik_run_jobs() then runs jobs after commit, from psql or
+-- pg_cron: each claimed with FOR UPDATE SKIP LOCKED and a session advisory
+-- lock (its lease: it ends with the runner's session, however that ends),
+-- its steps committed one by one, failures retried with backoff and kept,
+-- dead after max_attempts. Calls to hosts every job shares (register hosts,
+-- the license and template sources) are paced below Qlik's rate limits.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION qlikcloud.qlik_workflow_steps(workflow text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        -- Onboarding and reactivating are one: whatever is missing is done.
+        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'tenant_intent', 'create_tenant', 'set_alias',
+                                     'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                     'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
+                                     'mark_ready']
+        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'tenant_intent', 'create_tenant', 'set_alias']
+        WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
+        WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
+                                    'spaces', 'space_assignment']
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app']
+        WHEN workflow = 'offboard' THEN ARRAY['deactivate']
+        WHEN workflow = 'sync' THEN ARRAY['sync']
+    END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_workflow_steps(text) IS
+'The steps of a workflow, in order: step s is the function qlikcloud.qlik_step_<s>(customer_key, args).';
+
+CREATE TABLE qlikcloud.jobs (
+    id                bigserial PRIMARY KEY,
+    workflow          text NOT NULL
+                      CONSTRAINT jobs_workflow_check
+                      CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
+                                          'deploy_app', 'offboard', 'reactivate', 'sync')),
+    customer_key      text,
+    args              jsonb NOT NULL DEFAULT '{}',
+    state             text NOT NULL DEFAULT 'queued'
+                      CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'running', 'done', 'dead')),
+    attempts          integer NOT NULL DEFAULT 0,
+    attempts_before   integer NOT NULL DEFAULT 0,
+    step              integer NOT NULL DEFAULT 0,
+    run_after         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    runner_pid        integer,
+    heartbeat_at      timestamptz,
+    enqueued_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    enqueued_by       name NOT NULL DEFAULT session_user,
+    started_at        timestamptz,
+    finished_at       timestamptz,
+    last_sqlstate     text,
+    last_error        text,
+    last_error_detail text,
+    last_error_hint   text,
+    CONSTRAINT jobs_customer_check CHECK (customer_key IS NOT NULL OR workflow = 'sync')
+);
+COMMENT ON TABLE qlikcloud.jobs IS
+'The outbox: workflows to run for customers (queued by triggers or qlik_enqueue), run by CALL qlikcloud.qlik_run_jobs(). state: queued (run_after: not before), running (runner_pid has it; step: steps done), done, dead (failed for good or max_attempts reached; last_error says why). attempts counts every attempt; those before attempts_before were made before a qlik_retry_job. No secrets.';
+CREATE INDEX jobs_ready_idx ON qlikcloud.jobs (run_after, id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_customer_idx ON qlikcloud.jobs (customer_key, id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_finished_idx ON qlikcloud.jobs (finished_at) WHERE state IN ('done', 'dead');
+
+CREATE TABLE qlikcloud.job_attempts (
+    job_id      bigint NOT NULL REFERENCES qlikcloud.jobs ON DELETE CASCADE,
+    attempt     integer NOT NULL,
+    runner_pid  integer NOT NULL,
+    started_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at timestamptz,
+    outcome     text NOT NULL DEFAULT 'running'
+                CONSTRAINT job_attempts_outcome_check
+                CHECK (outcome IN ('running', 'done', 'retry', 'dead', 'abandoned')),
+    steps       text[] NOT NULL DEFAULT '{}',
+    sqlstate    text,
+    error       text,
+    PRIMARY KEY (job_id, attempt)
+);
+COMMENT ON TABLE qlikcloud.job_attempts IS
+'History of each job: one row per attempt, what each step did (steps), how it ended (abandoned: its runner died and another took the job over). Deleted with its job.';
+
+REVOKE ALL ON qlikcloud.jobs, qlikcloud.job_attempts FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.jobs, qlikcloud.job_attempts TO qlikcloud_user;
+GRANT USAGE ON SEQUENCE qlikcloud.jobs_id_seq TO qlikcloud_user;
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.jobs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.job_attempts', '');
+
+------------------------------------------------------------------------------
+-- Rate limits: calls to shared hosts paced below Qlik's limits
+------------------------------------------------------------------------------
+CREATE TABLE qlikcloud.rate_limits (
+    tier           integer PRIMARY KEY CONSTRAINT rate_limits_tier_check CHECK (tier IN (1, 2)),
+    per_minute     integer NOT NULL CONSTRAINT rate_limits_per_minute_check CHECK (per_minute > 0),
+    window_seconds integer NOT NULL DEFAULT 300
+                   CONSTRAINT rate_limits_window_seconds_check CHECK (window_seconds > 0)
+);
+COMMENT ON TABLE qlikcloud.rate_limits IS
+'Qlik''s rate limits per tier: per_minute calls per tenant and user, counted over a sliding window of window_seconds. Runners count the calls of all jobs to a shared host (register hosts, license and template sources) the same way and keep them to 90% of the limit.';
+INSERT INTO qlikcloud.rate_limits VALUES (1, 1000, 300), (2, 100, 300);
+
+CREATE TABLE qlikcloud.rate_buckets (
+    bucket text PRIMARY KEY
+);
+CREATE TABLE qlikcloud.rate_calls (
+    bucket text NOT NULL REFERENCES qlikcloud.rate_buckets ON DELETE CASCADE,
+    at     timestamptz NOT NULL
+);
+CREATE INDEX rate_calls_bucket_at_idx ON qlikcloud.rate_calls (bucket, at);
+COMMENT ON TABLE qlikcloud.rate_calls IS
+'Calls to shared hosts reserved by runners (bucket: host and tier; at: when the call may go), kept for one window.';
+REVOKE ALL ON qlikcloud.rate_limits, qlikcloud.rate_buckets, qlikcloud.rate_calls FROM PUBLIC;
+GRANT SELECT ON qlikcloud.rate_limits TO qlikcloud_user;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_limits TO qlikcloud_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_buckets, qlikcloud.rate_calls TO qlikcloud_user;
+
+-- The calls a step makes to hosts other jobs use too (its own tenant's are
+-- its own: one runner at a time works on a tenant).
+CREATE FUNCTION qlikcloud._step_calls(step text, t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+RETURNS TABLE (host text, tier integer, calls integer)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT v.host, v.tier, v.calls
+    FROM (VALUES
+        ('create_tenant', s.license_source, 1, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
+        ('create_tenant', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
+        ('add_admin', coalesce(s.admin_source, s.license_source), 1,
+                      CASE WHEN t.admin_user_id IS NULL AND t.admin_subject IS NULL THEN 1 ELSE 0 END),
+        ('stage_app', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 2 ELSE 0 END),
+        ('stage_app', coalesce(s.template_source, s.license_source), 2,
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 1 ELSE 0 END),
+        ('deactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 0 ELSE 1 END),
+        ('reactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.state = 'deactivated' THEN 1 ELSE 0 END)
+    ) AS v (step, host, tier, calls)
+    WHERE v.step = $1 AND v.calls > 0 AND v.host IS NOT NULL
+    UNION ALL
+    SELECT qlikcloud.qlik_register_host(m.region), 1, count(*)::integer
+    FROM qlikcloud.managed_tenants m
+    WHERE $1 = 'sync' AND m.tenant_id IS NOT NULL AND m.state <> 'purged'
+      AND (t.customer_key IS NULL OR m.customer_key = t.customer_key)
+    GROUP BY m.region
+$$;
+
+-- Reserves calls in a bucket, as Qlik counts them: no more than 90% of the
+-- limit in any window. Returns how long to wait before making them.
+CREATE FUNCTION qlikcloud._reserve(host text, tier integer, calls integer)
+RETURNS double precision
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    l qlikcloud.rate_limits;
+    b text := host || ' tier ' || tier;
+    cap integer;
+    win interval;
+    n integer;
+    now_ timestamptz := pg_catalog.clock_timestamp();
+    start timestamptz := now_;
+BEGIN
+    SELECT * INTO l FROM qlikcloud.rate_limits r WHERE r.tier = $2;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    cap := greatest(1, floor(l.per_minute * l.window_seconds / 60.0 * 0.9))::integer;
+    win := make_interval(secs => l.window_seconds);
+    INSERT INTO qlikcloud.rate_buckets VALUES (b) ON CONFLICT DO NOTHING;
+    PERFORM FROM qlikcloud.rate_buckets r WHERE r.bucket = b FOR UPDATE;   -- one runner at a time
+    DELETE FROM qlikcloud.rate_calls c WHERE c.bucket = b AND c.at <= now_ - win;
+    SELECT count(*) INTO n FROM qlikcloud.rate_calls c WHERE c.bucket = b;
+    IF n + calls > cap AND n > 0 THEN
+        -- When enough of the calls counted now have left the window.
+        SELECT c.at + win INTO start FROM qlikcloud.rate_calls c WHERE c.bucket = b
+        ORDER BY c.at OFFSET least(n + calls - cap, n) - 1 LIMIT 1;
+        start := greatest(start, now_);
+    END IF;
+    INSERT INTO qlikcloud.rate_calls SELECT b, start FROM generate_series(1, calls);
+    RETURN extract(epoch FROM start - now_);
+END
+$$;
+
+CREATE FUNCTION qlikcloud._pace(job qlikcloud.jobs, step text)
+RETURNS double precision
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants;
+    s qlikcloud.workflow_settings;
+    c record;
+    wait double precision := 0;
+BEGIN
+    SELECT * INTO t FROM qlikcloud.managed_tenants m WHERE m.customer_key = job.customer_key;
+    SELECT * INTO s FROM qlikcloud.workflow_settings w WHERE w.profile = t.profile;
+    FOR c IN SELECT * FROM qlikcloud._step_calls(step, t, s) LOOP
+        wait := greatest(wait, qlikcloud._reserve(c.host, c.tier, c.calls));
+    END LOOP;
+    RETURN wait;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Queueing
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_enqueue(workflow text, customer_key text, args jsonb DEFAULT '{}',
+                                       run_after timestamptz DEFAULT pg_catalog.now())
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last qlikcloud.jobs;
+    id bigint;
+BEGIN
+    IF qlikcloud.qlik_workflow_steps($1) IS NULL THEN
+        RAISE EXCEPTION 'unknown workflow "%"', $1 USING ERRCODE = '22023',
+            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync.';
+    END IF;
+    IF $2 IS NULL AND $1 <> 'sync' THEN
+        RAISE EXCEPTION 'customer_key must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    -- The customer's newest unfinished job: if it is this workflow, not
+    -- started yet, it is enough.
+    SELECT * INTO last FROM qlikcloud.jobs j
+    WHERE j.customer_key IS NOT DISTINCT FROM $2 AND j.state IN ('queued', 'running')
+    ORDER BY j.id DESC LIMIT 1;
+    IF last.workflow = $1 AND last.state = 'queued' THEN
+        UPDATE qlikcloud.jobs j SET args = j.args || coalesce($3, '{}'), run_after = least(j.run_after, $4)
+        WHERE j.id = last.id;
+        RETURN last.id;
+    END IF;
+    INSERT INTO qlikcloud.jobs AS j (workflow, customer_key, args, run_after)
+    VALUES ($1, $2, coalesce($3, '{}'), coalesce($4, now()))
+    RETURNING j.id INTO id;
+    RETURN id;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
+'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned.';
+
+-- Attach to your customers table:
+--   CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned ON customers
+--       FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', 'churned');
+CREATE FUNCTION qlikcloud.qlik_customer_trigger()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    key_column text := TG_ARGV[0];
+    churn_column text := nullif(TG_ARGV[1], '');
+    new_row jsonb;
+    old_row jsonb;
+    row_ jsonb;
+    key text;
+    args jsonb := '{}';
+    arg text;
+    name text;
+    is_churned boolean := false;
+    was_churned boolean := false;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_NARGS < 1 THEN
+        RAISE EXCEPTION 'qlikcloud.qlik_customer_trigger() must be an AFTER ... FOR EACH ROW trigger given the key column'
+            USING ERRCODE = '39P01',
+                  HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
+    END IF;
+    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
+    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
+    row_ := coalesce(new_row, old_row);
+    IF NOT row_ ? key_column OR (churn_column IS NOT NULL AND NOT row_ ? churn_column) THEN
+        RAISE EXCEPTION 'table %.% has no column "%"', TG_TABLE_SCHEMA, TG_TABLE_NAME,
+            CASE WHEN row_ ? key_column THEN churn_column ELSE key_column END USING ERRCODE = '42703';
+    END IF;
+    key := row_->>key_column;
+    IF key IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- The churn flag: true, or any value that is not a boolean (churned_at).
+    IF churn_column IS NOT NULL THEN
+        is_churned := jsonb_typeof(new_row->churn_column) NOT IN ('null', 'boolean') OR new_row->churn_column = 'true';
+        was_churned := jsonb_typeof(old_row->churn_column) NOT IN ('null', 'boolean') OR old_row->churn_column = 'true';
+        is_churned := coalesce(is_churned, false);
+        was_churned := coalesce(was_churned, false);
+    END IF;
+    -- More arguments: 'argument=column'.
+    FOR i IN 2 .. TG_NARGS - 1 LOOP
+        arg := split_part(TG_ARGV[i], '=', 1);
+        name := substr(TG_ARGV[i], length(arg) + 2);
+        IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days')
+           OR NOT row_ ? name THEN
+            RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %.%', TG_ARGV[i],
+                TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = '22023',
+                HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
+        END IF;
+        IF row_->>name IS NOT NULL THEN
+            args := args || jsonb_build_object(arg, row_->>name);
+        END IF;
+    END LOOP;
+    IF TG_OP = 'INSERT' AND NOT is_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('onboard', key, args);
+    ELSIF TG_OP = 'DELETE' AND NOT was_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
+    ELSIF TG_OP = 'UPDATE' AND is_churned AND NOT was_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
+    ELSIF TG_OP = 'UPDATE' AND was_churned AND NOT is_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('reactivate', key, args);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+
+------------------------------------------------------------------------------
+-- The runner
+------------------------------------------------------------------------------
+
+-- Advisory lock keys: (class, job id); the class is 'qlik' in ASCII.
+CREATE FUNCTION qlikcloud._job_lock(job_id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.pg_try_advisory_lock(1903192427, (job_id % 2147483647)::integer)
+$$;
+CREATE FUNCTION qlikcloud._job_unlock(job_id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.pg_advisory_unlock(1903192427, (job_id % 2147483647)::integer)
+$$;
+
+-- Claims the next job that may run (or that one job), or returns NULL. A
+-- running job whose runner's session is gone (its lock is free) is taken
+-- over once takeover_after has passed since its last step, time enough for
+-- a request the dead runner left in flight to be done with at Qlik. Jobs of
+-- one customer run one at a time, in order.
+CREATE FUNCTION qlikcloud._claim_job(only_job bigint DEFAULT NULL, takeover_after interval DEFAULT '30 seconds')
+RETURNS qlikcloud.jobs
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    j qlikcloud.jobs;
+BEGIN
+    FOR j IN
+        SELECT * FROM qlikcloud.jobs c
+        WHERE c.state IN ('queued', 'running')
+          AND CASE WHEN only_job IS NULL THEN c.state = 'queued' AND c.run_after <= now()
+                                              OR c.state = 'running' AND c.heartbeat_at <= now() - takeover_after
+                   ELSE c.id = only_job AND (c.state = 'queued'
+                                             OR c.heartbeat_at <= now() - takeover_after) END
+          AND NOT EXISTS (SELECT FROM qlikcloud.jobs e
+                          WHERE e.customer_key = c.customer_key AND e.id < c.id
+                            AND e.state IN ('queued', 'running'))
+        ORDER BY c.run_after, c.id
+        FOR UPDATE OF c SKIP LOCKED
+    LOOP
+        CONTINUE WHEN NOT qlikcloud._job_lock(j.id);
+        IF j.state = 'running' THEN
+            UPDATE qlikcloud.job_attempts a
+            SET outcome = 'abandoned', finished_at = clock_timestamp(),
+                error = format('runner %s went away', a.runner_pid)
+            WHERE a.job_id = j.id AND a.outcome = 'running';
+        END IF;
+        UPDATE qlikcloud.jobs c
+        SET state = 'running', attempts = c.attempts + 1, step = 0, runner_pid = pg_backend_pid(),
+            heartbeat_at = clock_timestamp(), started_at = coalesce(c.started_at, clock_timestamp())
+        WHERE c.id = j.id
+        RETURNING * INTO j;
+        INSERT INTO qlikcloud.job_attempts (job_id, attempt, runner_pid) VALUES (j.id, j.attempts, j.runner_pid);
+        RETURN j;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION qlikcloud._step_done(job qlikcloud.jobs, i integer, step text, note text)
+RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE qlikcloud.jobs c SET step = i, heartbeat_at = clock_timestamp() WHERE c.id = job.id;
+    UPDATE qlikcloud.job_attempts a SET steps = a.steps || (step || ': ' || coalesce(note, 'done'))
+    WHERE a.job_id = job.id AND a.attempt = job.attempts;
+$$;
+
+CREATE FUNCTION qlikcloud._job_done(job qlikcloud.jobs)
+RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE qlikcloud.jobs c SET state = 'done', finished_at = clock_timestamp(), runner_pid = NULL
+    WHERE c.id = job.id;
+    UPDATE qlikcloud.job_attempts a SET outcome = 'done', finished_at = clock_timestamp()
+    WHERE a.job_id = job.id AND a.attempt = job.attempts;
+    -- A customer that had failed is on its way again.
+    UPDATE qlikcloud.managed_tenants m
+    SET state = CASE WHEN m.state = 'failed' THEN CASE WHEN m.tenant_id IS NULL THEN 'new' ELSE 'provisioning' END
+                     ELSE m.state END,
+        last_error = NULL, last_sqlstate = NULL, failed_step = NULL, failed_at = NULL
+    WHERE m.customer_key = job.customer_key;
+$$;
+
+CREATE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT sqlstate IN ('QKW01', 'QKW02', 'QK000', 'QK001', 'QK003', 'QK400', 'QK403')
+        OR left(sqlstate, 2) IN ('22', '42')
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
+'Whether a failure with this SQLSTATE is not worth retrying: an operator must act (QKW01), the workflow cannot succeed (QKW02: license quota, missing settings), or configuration, arguments or permissions are wrong. Other failures are retried with backoff.';
+
+CREATE FUNCTION qlikcloud.qlik_tenant_not_created(sqlstate text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT sqlstate IN ('QKW02', 'QKW03', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK401', 'QK403',
+                        'QK404', 'QK409', 'QK412', 'QK429', 'QK4XX', '22023', '22004', '42501')
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_tenant_not_created(text) IS
+'Whether a tenant creation that failed with this SQLSTATE surely created nothing (Qlik refused it, or nothing was sent). After any other failure (a dropped connection, a timeout, a 5xx, a cancel, a crash) the outcome is unknown: the next attempt reconciles first.';
+
+CREATE FUNCTION qlikcloud._step_failed(job qlikcloud.jobs, step text, st text, msg text, detail text,
+                                       hint text, max_attempts integer, retry_delay interval)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    final boolean := qlikcloud.qlik_error_is_final(st) OR job.attempts - job.attempts_before >= max_attempts;
+    onboarding boolean := job.workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure', 'deploy_app');
+    withdraw boolean := step = 'create_tenant' AND qlikcloud.qlik_tenant_not_created(st);
+BEGIN
+    UPDATE qlikcloud.jobs c
+    SET state = CASE WHEN final THEN 'dead' ELSE 'queued' END,
+        finished_at = CASE WHEN final THEN clock_timestamp() END,
+        -- Exponential backoff with jitter: retry_delay, x2, x4... at most an hour.
+        run_after = clock_timestamp()
+                    + least(retry_delay * power(2, least(c.attempts - c.attempts_before - 1, 20)), interval '1 hour')
+                      * (0.75 + random() / 2),
+        runner_pid = NULL, last_sqlstate = st, last_error = msg,
+        last_error_detail = detail, last_error_hint = hint
+    WHERE c.id = job.id;
+    UPDATE qlikcloud.job_attempts a
+    SET outcome = CASE WHEN final THEN 'dead' ELSE 'retry' END, finished_at = clock_timestamp(),
+        sqlstate = st, error = step || ': ' || msg || coalesce(' (' || nullif(detail, '') || ')', '')
+    WHERE a.job_id = job.id AND a.attempt = job.attempts;
+    UPDATE qlikcloud.managed_tenants m
+    SET last_sqlstate = st, last_error = msg || coalesce(' (' || nullif(detail, '') || ')', ''),
+        failed_step = step, failed_at = clock_timestamp(),
+        -- A creation that surely created nothing may be tried again.
+        create_intent_at = CASE WHEN withdraw THEN NULL ELSE m.create_intent_at END,
+        create_intent = CASE WHEN withdraw THEN NULL ELSE m.create_intent END,
+        state = CASE
+            WHEN st = 'QKW01' THEN 'needs_operator'
+            WHEN final AND onboarding AND m.state NOT IN ('ready', 'deactivated', 'purged') THEN 'failed'
+            WHEN withdraw THEN 'new'
+            ELSE m.state END
+    WHERE m.customer_key = job.customer_key;
+END
+$$;
+
+CREATE PROCEDURE qlikcloud._run_job(job qlikcloud.jobs, max_attempts integer, retry_delay interval, pace boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    steps text[] := qlikcloud.qlik_workflow_steps(job.workflow);
+    note text;
+    wait double precision;
+    st text;
+    msg text;
+    detail text;
+    hint text;
+BEGIN
+    -- Every attempt runs every step: those done before are skipped by the
+    -- steps themselves, and a tenant creation always follows its intent.
+    FOR i IN 1 .. pg_catalog.cardinality(steps) LOOP
+        IF pace THEN
+            wait := qlikcloud._pace(job, steps[i]);
+            COMMIT;
+            IF wait > 0 THEN
+                PERFORM pg_catalog.pg_sleep(wait);
+            END IF;
+        END IF;
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT qlikcloud.%I($1, $2)', 'qlik_step_' || steps[i])
+                INTO note USING job.customer_key, job.args;
+            PERFORM qlikcloud._step_done(job, i, steps[i], note);
+        EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                                    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            PERFORM qlikcloud._step_failed(job, steps[i], st, msg, detail, hint, max_attempts, retry_delay);
+            COMMIT;
+            PERFORM qlikcloud._job_unlock(job.id);
+            IF st = '57014' THEN
+                RAISE;              -- cancel or statement_timeout: stop the runner too
+            END IF;
+            RETURN;
+        END;
+        COMMIT;
+    END LOOP;
+    PERFORM qlikcloud._job_done(job);
+    COMMIT;
+    PERFORM qlikcloud._job_unlock(job.id);
+END
+$$;
+
+CREATE PROCEDURE qlikcloud.qlik_run_jobs(
+    max_jobs integer DEFAULT NULL,
+    max_seconds integer DEFAULT 50,
+    poll boolean DEFAULT false,
+    max_attempts integer DEFAULT 8,
+    retry_delay interval DEFAULT '10 seconds',
+    pace boolean DEFAULT true,
+    takeover_after interval DEFAULT '30 seconds')
+LANGUAGE plpgsql AS $$
+DECLARE
+    started timestamptz := pg_catalog.clock_timestamp();
+    job qlikcloud.jobs;
+    ran integer := 0;
+BEGIN
+    -- Jobs an earlier, interrupted run in this session left behind.
+    FOR job IN SELECT * FROM qlikcloud.jobs j WHERE j.state = 'running' AND j.runner_pid = pg_catalog.pg_backend_pid() LOOP
+        PERFORM qlikcloud._job_unlock(job.id);
+    END LOOP;
+    LOOP
+        EXIT WHEN ran >= max_jobs;
+        EXIT WHEN pg_catalog.clock_timestamp() >= started + pg_catalog.make_interval(secs => max_seconds);
+        job := qlikcloud._claim_job(NULL, takeover_after);
+        COMMIT;
+        IF job.id IS NULL THEN
+            EXIT WHEN NOT poll;
+            PERFORM pg_catalog.pg_sleep(1);
+            CONTINUE;
+        END IF;
+        CALL qlikcloud._run_job(job, max_attempts, retry_delay, pace);
+        ran := ran + 1;
+    END LOOP;
+    PERFORM qlikcloud.qlik_prune_jobs();
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_run_jobs(integer, integer, boolean, integer, interval, boolean, interval) IS
+'Runs queued jobs, one after the other, committing after each step, until none is ready (poll: keep looking every second), max_jobs were run or max_seconds have passed (a job started is finished). Call it as a statement of its own (not in a transaction block), from psql or pg_cron: several runners may work at once. A failed job is retried after retry_delay, doubling, and is dead after max_attempts. pace: keep calls to shared hosts under qlikcloud.rate_limits. A job whose runner died is taken over takeover_after its last step.';
+
+CREATE FUNCTION qlikcloud.qlik_prune_jobs(keep_done interval DEFAULT '7 days', keep_dead interval DEFAULT '90 days')
+RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM qlikcloud.jobs j
+        WHERE (j.state = 'done' AND j.finished_at < now() - keep_done)
+           OR (j.state = 'dead' AND j.finished_at < now() - keep_dead)
+        RETURNING 1)
+    SELECT count(*) FROM gone
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_prune_jobs(interval, interval) IS
+'Deletes finished jobs and their attempts: done ones older than keep_done, dead ones older than keep_dead. Every qlik_run_jobs ends with it (defaults), so the queue and its history stay bounded.';
+
+CREATE FUNCTION qlikcloud.qlik_retry_job(job_id bigint)
+RETURNS qlikcloud.jobs
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    j qlikcloud.jobs;
+BEGIN
+    UPDATE qlikcloud.jobs c SET state = 'queued', attempts_before = c.attempts, run_after = now(), finished_at = NULL
+    WHERE c.id = $1 AND c.state = 'dead' RETURNING * INTO j;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % is not dead', $1 USING ERRCODE = '55000';
+    END IF;
+    RETURN j;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_retry_job(bigint) IS
+'Queues a dead job again, with a fresh count of attempts.';
+
+------------------------------------------------------------------------------
+-- Workflows run at once (from psql): the job is queued, claimed and run in
+-- this session. On failure the error is raised after it is recorded; the
+-- job stays queued for the runners unless it is dead.
+------------------------------------------------------------------------------
+CREATE PROCEDURE qlikcloud.qlik_run_workflow(workflow text, customer_key text, args jsonb DEFAULT '{}')
+LANGUAGE plpgsql AS $$
+DECLARE
+    job_id bigint;
+    job qlikcloud.jobs;
+BEGIN
+    job_id := qlikcloud.qlik_enqueue(workflow, customer_key, args);
+    COMMIT;
+    job := qlikcloud._claim_job(job_id);
+    COMMIT;
+    IF job.id IS NULL THEN
+        SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id = job_id;
+        RAISE EXCEPTION 'job % (% of customer "%") cannot run now', job_id, job.workflow, job.customer_key
+            USING ERRCODE = '55006',
+                  DETAIL = CASE WHEN job.state = 'running' THEN format('Runner %s has it.', job.runner_pid)
+                                ELSE 'An earlier job of the customer is not finished.' END,
+                  HINT = 'See qlikcloud.jobs; CALL qlikcloud.qlik_run_jobs() runs the queue.';
+    END IF;
+    CALL qlikcloud._run_job(job, 8, '10 seconds', true);
+    SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id = job_id;
+    IF job.state <> 'done' THEN
+        RAISE EXCEPTION '% of customer "%" failed: %', job.workflow, job.customer_key, job.last_error
+            USING ERRCODE = job.last_sqlstate, DETAIL = coalesce(job.last_error_detail, ''),
+                  HINT = CASE WHEN job.state = 'queued'
+                              THEN format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
+                              ELSE coalesce(job.last_error_hint || ' ', '') || format('Job %s is dead: see qlikcloud.failed_customers.', job_id) END;
+    END IF;
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_run_workflow(text, text, jsonb) IS
+'Queues a workflow for a customer and runs it at once in this session (not in a transaction block), committing after each step. A failure is recorded, then raised; unless it is final the job stays queued for the runners.';
+
+CREATE PROCEDURE qlikcloud.qlik_onboard(
+    customer_key text, profile text DEFAULT NULL, alias_hostname text DEFAULT NULL,
+    admin_subject text DEFAULT NULL, admin_name text DEFAULT NULL, admin_email text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('onboard', customer_key, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'profile', profile, 'alias_hostname', alias_hostname, 'admin_subject', admin_subject,
+        'admin_name', admin_name, 'admin_email', admin_email)));
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_onboard(text, text, text, text, text, text) IS
+'Onboards a customer now: its tenant (created once, given an alias hostname), admin, settings, web integration, identity provider, group, spaces, and the template app published. Run again after a failure, it continues where it stopped.';
+
+CREATE PROCEDURE qlikcloud.qlik_create_customer_tenant(
+    customer_key text, profile text DEFAULT NULL, alias_hostname text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('create_tenant', customer_key, pg_catalog.jsonb_strip_nulls(
+        pg_catalog.jsonb_build_object('profile', profile, 'alias_hostname', alias_hostname)));
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_create_customer_tenant(text, text, text) IS
+'Seed step 1: registers the customer and creates its tenant (at most one, ever) with its alias hostname.';
+
+CREATE PROCEDURE qlikcloud.qlik_add_tenant_admin(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('add_admin', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_add_tenant_admin(text) IS
+'Seed step 2: the tenant admin (the customer''s admin_subject, or the admin source''s first user).';
+
+CREATE PROCEDURE qlikcloud.qlik_configure_tenant(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('configure', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_configure_tenant(text) IS
+'Seed step 3: group and license settings, web integration, JWT identity provider, group, spaces, the group''s roles in the managed space.';
+
+CREATE PROCEDURE qlikcloud.qlik_deploy_app(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('deploy_app', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_deploy_app(text) IS
+'Seed step 4: the template app copied to the development space and published to the managed space.';
+
+CREATE PROCEDURE qlikcloud.qlik_offboard(customer_key text, purge_after_days integer DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('offboard', customer_key, pg_catalog.jsonb_strip_nulls(
+        pg_catalog.jsonb_build_object('purge_after_days', purge_after_days)));
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_offboard(text, integer) IS
+'Deactivates the customer''s tenant; Qlik purges it after purge_after_days (10 to 90; default: the profile''s) unless it is reactivated before.';
+
+CREATE PROCEDURE qlikcloud.qlik_reactivate(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('reactivate', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_reactivate(text) IS
+'Reactivates the customer''s deactivated tenant before its purge date and finishes its onboarding if need be (the same steps as qlik_onboard). A customer whose tenant was purged gets a new one.';
+
+CREATE PROCEDURE qlikcloud.qlik_sync_tenants(customer_key text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    CALL qlikcloud.qlik_run_workflow('sync', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_sync_tenants(text) IS
+'Refreshes the registry from Qlik (every tenant, or one customer''s): tenants deactivated or reactivated elsewhere, purged ones.';
+
+REVOKE ALL ON ALL PROCEDURES IN SCHEMA qlikcloud FROM PUBLIC;
+GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA qlikcloud TO qlikcloud_user;
