@@ -1,51 +1,104 @@
--- qlikcloud demonstration: Qlik Cloud's REST API from SQL, against the fake
--- Qlik Cloud bundled under test/fake (started by test/run-demo).
+-- qlikcloud: your customers table drives Qlik Cloud.
+-- Against the fake Qlik Cloud bundled under test/fake (started by
+-- test/run-demo): a source tenant holding the license and a template app.
 \set ON_ERROR_STOP on
 \pset footer off
 SET client_min_messages = warning;
 
 CREATE EXTENSION IF NOT EXISTS qlikcloud;
 
--- 1. Credentials: a tenant-level OAuth client for the source tenant, and the
---    region's client, which serves the register host and every tenant it
---    creates.  Secrets are readable only by the extension's owner.
-SELECT qlikcloud.qlik_set_credential('source', 'source.us.qlikcloud.com',
-                                     'source-client', 'source-secret-4b7e19');
+\echo
+\echo '== 1. Credentials: the region''s OAuth client. It serves the register host, where'
+\echo '==    tenants are created, and every tenant it creates. Only the extension''s owner'
+\echo '==    can read its secret.'
 SELECT qlikcloud.qlik_set_credential('us-region', '*.us.qlikcloud.com',
                                      'us-region-client', 'us-region-secret-9c2d55');
-SELECT name, host_pattern, client_id FROM qlikcloud.credential_list ORDER BY name;
 
--- 2. Who am I on the source tenant?  (Qlik answers 301; followed on the same host.)
-SELECT me->>'name' AS name, me->>'subject' AS subject, me->'roles' AS roles
-FROM qlikcloud.qlik_api('source.us.qlikcloud.com', 'GET', '/api/v1/users/me') AS me;
+\echo
+\echo '== 2. The workflows'' inputs, in a table (no code to edit, no secret): the tenant whose'
+\echo '==    license creates tenants, the template app, the group and spaces, the JWT issuer and'
+\echo '==    public key of your application, the origins allowed to embed, how long a'
+\echo '==    deactivated tenant is kept before Qlik purges it. (The PEM key is not echoed.)'
+\set pem `cat $QLIKCLOUD_TOP/test/seeds/jwt-public.pem`
+\set ECHO none
+INSERT INTO qlikcloud.workflow_settings
+    (license_source, template_app_name, group_name, managed_space_name, dev_space_name,
+     jwt_issuer, jwt_key_id, jwt_public_key, web_integration_origins, purge_after_days)
+VALUES ('source.us.qlikcloud.com', 'Sales Analytics', 'Analysts', 'Customer Analytics', 'Development',
+        'https://app.example.com', 'app-key-1', :'pem', '{https://app.example.com}', 30);
+\set ECHO queries
+SELECT profile, region, license_source, template_app_name, group_name, managed_space_name,
+       dev_space_name, jwt_issuer, web_integration_origins, purge_after_days
+FROM qlikcloud.workflow_settings;
 
--- 3. The tenant itself (302 to /api/v1/tenants/{id}).
-SELECT t->>'id' AS tenant_id, t->>'name' AS name, t->'hostnames' AS hostnames, t->>'status' AS status
-FROM qlikcloud.qlik_api('source', 'GET', '/api/v1/tenants/me') AS t;
+\echo
+\echo '== 3. Your customers table, with the trigger attached: an insert onboards, a delete'
+\echo '==    (or churned = true) offboards, churned back to false reactivates.'
+CREATE TABLE customers (
+    slug        text PRIMARY KEY,
+    name        text NOT NULL,
+    admin_email text NOT NULL,
+    churned     boolean NOT NULL DEFAULT false
+);
+CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned ON customers
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('slug', 'churned', 'admin_email=admin_email');
 
--- 4. Every user, across pages (links.next.href), as rows to join and filter.
-SELECT u->>'status' AS status, count(*) AS users
-FROM qlikcloud.qlik_api_list('source', '/api/v1/users?limit=25') AS u
-GROUP BY 1 ORDER BY 1;
+\echo
+\echo '== 4. Three customers sign up. The trigger only queues a job, in the same transaction'
+\echo '==    (a rollback would queue nothing): Qlik is called after commit, by a runner.'
+INSERT INTO customers VALUES
+    ('acme',    'Acme Corp',   'ann@acme.example.com'),
+    ('globex',  'Globex',      'gus@globex.example.com'),
+    ('initech', 'Initech',     'ida@initech.example.com');
+SELECT id, workflow, customer_key, args, state FROM qlikcloud.jobs ORDER BY id;
+SELECT customer_key, state FROM qlikcloud.customers_without_tenant ORDER BY 1;
 
--- The first user created: the source tenant's admin, for a new tenant's admin.
--- (One page of one user: "+" is written %2B in a query string.)
-SELECT u->>'name' AS name, u->>'email' AS email, u->>'subject' AS subject
-FROM qlikcloud.qlik_api('source', 'GET', '/api/v1/users?sort=%2BcreatedAt&limit=1') -> 'data' -> 0 AS u;
+\echo
+\echo '== 5. Run the queue. (From pg_cron: SELECT cron.schedule(''qlik-runner'', ''* * * * *'','
+\echo '==    ''CALL qlikcloud.qlik_run_jobs()''); several runners may work at once.)'
+CALL qlikcloud.qlik_run_jobs();
+SELECT id, workflow, customer_key, state, attempts, finished_at - started_at AS took
+FROM qlikcloud.jobs ORDER BY id;
+SELECT unnest(a.steps) AS "acme's onboarding, step by step"
+FROM qlikcloud.job_attempts a JOIN qlikcloud.jobs j ON j.id = a.job_id
+WHERE j.customer_key = 'acme';
 
--- A SCIM filter, written as Qlik documents it.
-SELECT u->>'name' AS name, u->>'email' AS email
-FROM qlikcloud.qlik_api_list('source', '/api/v1/users?filter=email eq "admin@source.example.com"') AS u;
+\echo
+\echo '== 6. The registry: one tenant per customer, under a key you can join on. Qlik names'
+\echo '==    tenants at random: each got an alias hostname made from its key.'
+SELECT c.name, m.state, m.alias_hostname, m.hostname, m.tenant_id
+FROM customers c JOIN qlikcloud.managed_tenants m ON m.customer_key = c.slug
+ORDER BY c.slug;
 
--- 5. Failures are ERRORs with their own SQLSTATE, Qlik's code and traceId.
+\echo
+\echo '== In Qlik Cloud itself, read back from SQL: each tenant''s admin, group, spaces and'
+\echo '== published app.'
+SELECT m.customer_key, u.email AS admin, u.role_names AS admin_roles,
+       (SELECT string_agg(g.name, ', ') FROM qlikcloud.qlik_list_groups(m.hostname) g) AS groups,
+       (SELECT string_agg(s.name || ' (' || s.type || ')', ', ' ORDER BY s.name)
+        FROM qlikcloud.qlik_list_spaces(m.hostname) s) AS spaces
+FROM qlikcloud.managed_tenants m, qlikcloud.qlik_get_user(m.hostname, m.admin_user_id) AS u
+ORDER BY 1;
+SELECT m.customer_key, a.name AS published_app, a.published, s.name AS in_space,
+       a.origin_app_id = m.staged_app_id AS from_staged_copy
+FROM qlikcloud.managed_tenants m,
+     qlikcloud.qlik_get_app(m.hostname, m.published_app_id) AS a,
+     qlikcloud.qlik_get_space(m.hostname, a.space_id) AS s
+ORDER BY 1;
+
+\echo
+\echo '== 7. Initech leaves: its tenant is deactivated, and Qlik purges it after 30 days'
+\echo '==    unless it comes back (churned = false, or a new insert) before.'
+DELETE FROM customers WHERE slug = 'initech';
+CALL qlikcloud.qlik_run_jobs();
+SELECT customer_key, alias_hostname, state, deactivated_at, purge_date,
+       purge_date::date - current_date AS days_left
+FROM qlikcloud.deactivated_tenants;
 DO $$
 BEGIN
-  PERFORM qlikcloud.qlik_api('source', 'GET', '/api/v1/users/000000000000000000000000');
-EXCEPTION WHEN SQLSTATE 'QK404' THEN
-  RAISE WARNING 'caught %: %', SQLSTATE, SQLERRM;
+    PERFORM qlikcloud.qlik_current_tenant(hostname) FROM qlikcloud.managed_tenants
+    WHERE customer_key = 'initech';
+EXCEPTION WHEN SQLSTATE 'QK401' THEN
+    RAISE WARNING 'initech''s tenant answers: %', SQLERRM;
 END
 $$;
-
--- 6. Another tenant of the region, through the regional client's pattern.
-SELECT me->>'clientId' AS client, me->'roles' AS roles
-FROM qlikcloud.qlik_api('branch.us.qlikcloud.com', 'GET', '/api/v1/users/me') AS me;
