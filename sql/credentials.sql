@@ -12,6 +12,12 @@ SELECT qt.err($$SELECT qlikcloud.qlik_set_credential('x', 'localhost', 'id', 'se
 SELECT qt.err($$SELECT qlikcloud.qlik_set_credential('x', 'b.us.qlikcloud.com', 'id', '')$$, false);
 -- One credential per host pattern; patterns compare in lower case.
 SELECT qt.err($$SELECT qlikcloud.qlik_set_credential('x', '*.US.qlikcloud.com', 'id', 'secret')$$, false);
+-- A refused credential never shows its secret, not even in an error's detail
+-- (a constraint's own error would print the failing row).
+SELECT position('TOPSECRET' IN qt.err($$SELECT qlikcloud.qlik_set_credential('bad name', 'a.us.qlikcloud.com', 'id', 'TOPSECRET-1')$$)) = 0 AS name_error_clean,
+       position('TOPSECRET' IN qt.err($$SELECT qlikcloud.qlik_set_credential('x', 'https://a.us.qlikcloud.com/', 'id', 'TOPSECRET-2')$$)) = 0 AS pattern_error_clean,
+       position('TOPSECRET' IN qt.err($$SELECT qlikcloud.qlik_set_credential('x', 'a.us.qlikcloud.com', NULL, 'TOPSECRET-3')$$)) = 0 AS client_id_error_clean;
+SELECT qt.err($$SELECT qlikcloud.qlik_set_credential('x', 'a.us.qlikcloud.com', NULL, 'TOPSECRET-3')$$);
 -- Host names are stored in lower case.
 SELECT qlikcloud.qlik_set_credential('upper', 'UPPER.EU.qlikcloud.com', 'id', 'secret');
 SELECT host_pattern FROM qlikcloud.credential_list WHERE name = 'upper';

@@ -86,13 +86,29 @@ CREATE FUNCTION qlikcloud.qlik_set_credential(
     scopes text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    pattern text := lower(btrim(qlik_set_credential.host_pattern));
 BEGIN
+    -- Every rule of the table is checked here first, with a message of its
+    -- own: a constraint's error would print the failing row, secret
+    -- included, in its DETAIL and so in the server log.
+    IF name IS NULL OR name !~ '^[A-Za-z0-9_-]{1,63}$' THEN
+        RAISE EXCEPTION 'invalid credential name "%"', name USING ERRCODE = '22023',
+            HINT = 'A name is 1 to 63 letters, digits, "_" or "-".';
+    END IF;
+    IF pattern IS NULL OR length(pattern) > 253 OR pattern !~
+       '^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' THEN
+        RAISE EXCEPTION 'invalid host pattern "%"', host_pattern USING ERRCODE = '22023',
+            HINT = 'A host such as acme.us.qlikcloud.com, or *. and a host such as *.us.qlikcloud.com; no scheme, port or path.';
+    END IF;
+    IF client_id IS NULL OR client_id = '' THEN
+        RAISE EXCEPTION 'client_id must not be empty' USING ERRCODE = '22023';
+    END IF;
     IF client_secret IS NULL OR client_secret = '' THEN
-        RAISE EXCEPTION 'client_secret must not be empty'
-            USING ERRCODE = '22023';
+        RAISE EXCEPTION 'client_secret must not be empty' USING ERRCODE = '22023';
     END IF;
     INSERT INTO qlikcloud.credentials AS c (name, host_pattern, client_id, client_secret, scopes)
-    VALUES (qlik_set_credential.name, lower(btrim(qlik_set_credential.host_pattern)),
+    VALUES (qlik_set_credential.name, pattern,
             qlik_set_credential.client_id, qlik_set_credential.client_secret,
             nullif(btrim(qlik_set_credential.scopes), ''))
     ON CONFLICT ON CONSTRAINT credentials_pkey DO UPDATE
@@ -100,6 +116,9 @@ BEGIN
             client_id = excluded.client_id,
             client_secret = excluded.client_secret,
             scopes = excluded.scopes;
+EXCEPTION WHEN integrity_constraint_violation THEN
+    -- Whatever else the table refuses: its message, never its DETAIL.
+    RAISE EXCEPTION '%', SQLERRM USING ERRCODE = SQLSTATE;
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_set_credential(text, text, text, text, text) IS
@@ -119,6 +138,8 @@ BEGIN
         RAISE EXCEPTION 'no Qlik Cloud credential is named "%"', qlik_set_credential_secret.name
             USING ERRCODE = 'QK001';
     END IF;
+EXCEPTION WHEN integrity_constraint_violation THEN
+    RAISE EXCEPTION '%', SQLERRM USING ERRCODE = SQLSTATE;   -- never the failing row
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_set_credential_secret(text, text) IS
