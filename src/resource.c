@@ -771,7 +771,11 @@ fetch_page(QlikList *l)
 			ereport(ERROR,
 					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
 					 errmsg("Qlik Cloud's next-page link on %s is neither a URL nor a path", host)));
-		if (strcmp(l->next, resp->url) == 0)
+		/* A link to this very page (absolute or as a path) would never end. */
+		if (strcmp(l->next, resp->url) == 0 ||
+			(l->next[0] == '/' && strncmp(resp->url, "https://", 8) == 0 &&
+			 strchr(resp->url + 8, '/') != NULL &&
+			 strcmp(l->next, strchr(resp->url + 8, '/')) == 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
 					 errmsg("Qlik Cloud's next-page link on %s points at the same page", host),
