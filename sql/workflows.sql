@@ -194,6 +194,15 @@ RETURNS SETOF text LANGUAGE sql AS $$ SELECT id FROM qt.org_tenants WHERE create
 INSERT INTO qlikcloud.workflow_settings
 SELECT (jsonb_populate_record(w, '{"profile": "org", "tenant_lookup": "qt.org_tenants_since"}')).*
 FROM qlikcloud.workflow_settings w WHERE w.profile = 'default';
+-- A lookup function owned by a role without the runner's rights is refused.
+CREATE ROLE qt_lookup_owner;
+CREATE FUNCTION qt.untrusted_lookup(text, text, text, timestamptz) RETURNS SETOF text
+LANGUAGE sql AS $$ SELECT NULL::text $$;
+ALTER FUNCTION qt.untrusted_lookup(text, text, text, timestamptz) OWNER TO qt_lookup_owner;
+SELECT split_part(qt.err($$SELECT qlikcloud._trusted_lookup('qt.untrusted_lookup')$$, false), ':', 1) AS refused;
+SELECT qlikcloud._trusted_lookup('qt.org_tenants_since');
+DROP FUNCTION qt.untrusted_lookup(text, text, text, timestamptz);
+DROP ROLE qt_lookup_owner;
 \! $FAKECTL POST /faults '{"path":"/api/v1/tenants","method":"POST","kind":"truncate"}' >/dev/null
 CALL qlikcloud.qlik_onboard('g-lost', profile => 'org');
 \! $FAKECTL POST /faults '{"path":"/api/v1/tenants","method":"POST","kind":"status","status":502}' >/dev/null

@@ -72,7 +72,7 @@ COMMENT ON COLUMN qlikcloud.workflow_settings.group_name IS
 COMMENT ON COLUMN qlikcloud.workflow_settings.template_app_name IS
 'App of template_source (NULL: license_source) copied to the development space and published to the managed space; NULL: no app.';
 COMMENT ON COLUMN qlikcloud.workflow_settings.tenant_lookup IS
-'Optional function name f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text: the ids of tenants created since, as your organization''s tenant list shows them. Used to settle a tenant creation whose outcome is unknown. It must be owned by a superuser or by the role running the workflow.';
+'Optional function name f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text: the ids of tenants created since, as your organization''s tenant list shows them. Used to settle a tenant creation whose outcome is unknown. Its owner must have the rights of the role running the workflow (a superuser, that role, or a member of it).';
 
 REVOKE ALL ON qlikcloud.workflow_settings FROM PUBLIC;
 GRANT SELECT ON qlikcloud.workflow_settings TO qlikcloud_user;
@@ -371,8 +371,10 @@ EXCEPTION WHEN SQLSTATE 'QK401' THEN
 END
 $$;
 
--- A tenant_lookup function may be called by a superuser's runner: it must
--- be as trusted as the caller.
+-- A tenant_lookup function may be called by a superuser's runner: its
+-- owner must already hold the caller's rights (a superuser, the caller, or a
+-- role the caller is granted to), or writing settings would be a way to run
+-- code as the runner.
 CREATE FUNCTION qlikcloud._trusted_lookup(name text)
 RETURNS regprocedure
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -385,11 +387,10 @@ BEGIN
             USING ERRCODE = 'QKW02';
     END IF;
     SELECT p.proowner INTO owner FROM pg_catalog.pg_proc p WHERE p.oid = fn;
-    IF NOT (pg_catalog.pg_has_role(current_user, owner, 'USAGE')
-            OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner)) THEN
-        RAISE EXCEPTION 'tenant_lookup function % is owned by a role the current user does not trust', fn
+    IF NOT pg_catalog.pg_has_role(owner, current_user, 'USAGE') THEN
+        RAISE EXCEPTION 'tenant_lookup function % is owned by a role that does not have the rights of %', fn, current_user
             USING ERRCODE = 'QKW02',
-                  HINT = 'It must be owned by a superuser or by a role the runner is a member of.';
+                  HINT = 'It must be owned by a superuser, by the role running the workflow, or by a member of it.';
     END IF;
     RETURN fn;
 END
