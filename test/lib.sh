@@ -89,5 +89,9 @@ in_cluster() {
   if [ -n "${PG_EXTRA_OPTS+x}" ]; then opts+=("${PG_EXTRA_OPTS[@]}"); fi
   # -t: a cluster in a temporary directory even as root, so that several
   # runs (and a system cluster) can live side by side.
-  pg_virtualenv -t -v "$PGVER" "${opts[@]}" "$@"
+  # An explicit free port: pg_createcluster's own choice can collide with a
+  # cluster it does not know of (another run's, or the system's).
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  pg_virtualenv -t -c "-p $port" -v "$PGVER" "${opts[@]}" "$@"
 }
