@@ -70,7 +70,15 @@ INSERT INTO public.bad_customers VALUES (1);
 CREATE OR REPLACE TRIGGER qlik AFTER INSERT ON public.bad_customers
     FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', '', 'colour=id');
 INSERT INTO public.bad_customers VALUES (1);
+-- It runs as the extension's owner, so it reads only columns of built-in
+-- types: a cast of a type of the table owner's own would run with its rights.
+CREATE TYPE public.customer_ref AS (id integer);
+CREATE OR REPLACE TRIGGER qlik AFTER INSERT ON public.bad_customers
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('ref');
+ALTER TABLE public.bad_customers ADD COLUMN ref public.customer_ref;
+INSERT INTO public.bad_customers VALUES (1, ROW(1));
 DROP TABLE public.bad_customers;
+DROP TYPE public.customer_ref;
 
 ------------------------------------------------------------------------------
 -- 2. The runner: every job, in order per customer, one transaction per step.

@@ -244,6 +244,41 @@ $$;
 COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
 'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned.';
 
+-- A column of a row, as text. The trigger below runs as the extension's
+-- owner: it reads only columns of built-in types (or domains over them),
+-- whose conversion to text runs no function the table's owner could have
+-- written (a cast of a type of theirs would run with the owner's rights).
+CREATE FUNCTION qlikcloud._column_text(rel regclass, col text, r anyelement,
+                                       OUT value text, OUT is_boolean boolean)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    typ oid;
+BEGIN
+    SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % has no column "%"', rel, col USING ERRCODE = '42703';
+    END IF;
+    WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid = typ) = 'd' LOOP
+        SELECT t.typbasetype INTO typ FROM pg_catalog.pg_type t WHERE t.oid = typ;
+    END LOOP;
+    IF typ >= 16384 THEN        -- FirstNormalObjectId: not a built-in type
+        RAISE EXCEPTION 'column "%" of % is of type %, not a built-in type', col, rel, typ::regtype
+            USING ERRCODE = '42804', HINT = 'Give qlikcloud.qlik_customer_trigger() columns of types such as text, integer, uuid, boolean or timestamptz.';
+    END IF;
+    EXECUTE format('SELECT ($1).%I::text', col) INTO value USING r;
+    is_boolean := typ = 'boolean'::regtype;
+END
+$$;
+
+-- The churn flag: true, or any value that is not a boolean (churned_at).
+CREATE FUNCTION qlikcloud._churned(rel regclass, col text, r anyelement)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN v.is_boolean THEN coalesce(v.value = 'true', false) ELSE v.value IS NOT NULL END
+    FROM qlikcloud._column_text(rel, col, r) AS v
+$$;
+
 -- Attach to your customers table:
 --   CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned ON customers
 --       FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', 'churned');
@@ -253,13 +288,11 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key_column text := TG_ARGV[0];
     churn_column text := nullif(TG_ARGV[1], '');
-    new_row jsonb;
-    old_row jsonb;
-    row_ jsonb;
     key text;
     args jsonb := '{}';
     arg text;
-    name text;
+    col text;
+    value text;
     is_churned boolean := false;
     was_churned boolean := false;
 BEGIN
@@ -268,39 +301,36 @@ BEGIN
             USING ERRCODE = '39P01',
                   HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
     END IF;
-    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
-    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
-    row_ := coalesce(new_row, old_row);
-    IF NOT row_ ? key_column OR (churn_column IS NOT NULL AND NOT row_ ? churn_column) THEN
-        RAISE EXCEPTION 'table %.% has no column "%"', TG_TABLE_SCHEMA, TG_TABLE_NAME,
-            CASE WHEN row_ ? key_column THEN churn_column ELSE key_column END USING ERRCODE = '42703';
+    IF TG_OP = 'DELETE' THEN
+        key := (qlikcloud._column_text(TG_RELID, key_column, OLD)).value;
+    ELSE
+        key := (qlikcloud._column_text(TG_RELID, key_column, NEW)).value;
     END IF;
-    key := row_->>key_column;
-    IF key IS NULL THEN
-        RETURN NULL;
-    END IF;
-    -- The churn flag: true, or any value that is not a boolean (churned_at).
     IF churn_column IS NOT NULL THEN
-        is_churned := jsonb_typeof(new_row->churn_column) NOT IN ('null', 'boolean') OR new_row->churn_column = 'true';
-        was_churned := jsonb_typeof(old_row->churn_column) NOT IN ('null', 'boolean') OR old_row->churn_column = 'true';
-        is_churned := coalesce(is_churned, false);
-        was_churned := coalesce(was_churned, false);
+        IF TG_OP <> 'DELETE' THEN is_churned := qlikcloud._churned(TG_RELID, churn_column, NEW); END IF;
+        IF TG_OP <> 'INSERT' THEN was_churned := qlikcloud._churned(TG_RELID, churn_column, OLD); END IF;
     END IF;
     -- More arguments: 'argument=column'.
     FOR i IN 2 .. TG_NARGS - 1 LOOP
         arg := split_part(TG_ARGV[i], '=', 1);
-        name := substr(TG_ARGV[i], length(arg) + 2);
-        IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days')
-           OR NOT row_ ? name THEN
+        col := substr(TG_ARGV[i], length(arg) + 2);
+        IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days') THEN
             RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %.%', TG_ARGV[i],
                 TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = '22023',
                 HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
         END IF;
-        IF row_->>name IS NOT NULL THEN
-            args := args || jsonb_build_object(arg, row_->>name);
+        IF TG_OP = 'DELETE' THEN
+            value := (qlikcloud._column_text(TG_RELID, col, OLD)).value;
+        ELSE
+            value := (qlikcloud._column_text(TG_RELID, col, NEW)).value;
+        END IF;
+        IF value IS NOT NULL THEN
+            args := args || jsonb_build_object(arg, value);
         END IF;
     END LOOP;
-    IF TG_OP = 'INSERT' AND NOT is_churned THEN
+    IF key IS NULL THEN
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' AND NOT is_churned THEN
         PERFORM qlikcloud.qlik_enqueue('onboard', key, args);
     ELSIF TG_OP = 'DELETE' AND NOT was_churned THEN
         PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
@@ -313,7 +343,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
-'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); columns of built-in types only. Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
 
 ------------------------------------------------------------------------------
 -- The runner
