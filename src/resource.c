@@ -394,6 +394,20 @@ qlik_query_add(StringInfo path, const char *name, const char *value)
 	pfree(enc);
 }
 
+/* A collection's path with Qlik's usual filter, sort and limit parameters. */
+char *
+qlik_list_path(const char *base, const char *filter, const char *sort, int limit)
+{
+	StringInfoData path;
+
+	initStringInfo(&path);
+	appendStringInfoString(&path, base);
+	qlik_query_add(&path, "filter", filter);
+	qlik_query_add(&path, "sort", sort);
+	qlik_query_add(&path, "limit", psprintf("%d", limit));
+	return path.data;
+}
+
 /* ----------------------------------------------------------------
  * Calls
  * ----------------------------------------------------------------

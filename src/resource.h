@@ -56,6 +56,7 @@ extern void qb_refs(QlikBody *b, const char *key, List *ids, const char *ids_nam
 /* ---- paths and query strings ---- */
 extern char *qlik_seg(const char *value);	/* a path segment, escaped */
 extern void qlik_query_add(StringInfo path, const char *name, const char *value);
+extern char *qlik_list_path(const char *base, const char *filter, const char *sort, int limit);
 
 /* ---- calls ---- */
 extern Jsonb *qlik_json_call(const char *tenant, const char *method, const char *path,

@@ -17,19 +17,6 @@ static const QlikField role_fields[] = {
 	{NULL, NULL}
 };
 
-static char *
-roles_path(const char *filter, const char *sort, int limit)
-{
-	StringInfoData path;
-
-	initStringInfo(&path);
-	appendStringInfoString(&path, "/api/v1/roles");
-	qlik_query_add(&path, "filter", filter);
-	qlik_query_add(&path, "sort", sort);
-	qlik_query_add(&path, "limit", psprintf("%d", limit));
-	return path.data;
-}
-
 /* qlik_list_roles(host, filter, sort, page_size) */
 static char *
 list_roles_path(FunctionCallInfo fcinfo, char **tenant)
@@ -43,7 +30,7 @@ list_roles_path(FunctionCallInfo fcinfo, char **tenant)
 	sort = qlik_arg_text_opt(fcinfo, 2, "sort");
 	limit = qlik_arg_int(fcinfo, 3, "page_size", 100, 1, 100);
 	qlik_check_sort_field(sort);
-	return roles_path(filter, sort, limit);
+	return qlik_list_path("/api/v1/roles", filter, sort, limit);
 }
 
 Datum
@@ -70,7 +57,7 @@ qlik_role_id(PG_FUNCTION_ARGS)
 	initStringInfo(&filter);
 	appendStringInfoString(&filter, "name eq ");
 	escape_json(&filter, name);		/* a SCIM value is a JSON string */
-	list = qlik_list_begin(host, roles_path(filter.data, NULL, 100));
+	list = qlik_list_begin(host, qlik_list_path("/api/v1/roles", filter.data, NULL, 100));
 	while ((role = qlik_list_next(list)) != NULL)
 	{
 		char	   *role_name = qlik_jsonb_text(role, "name");

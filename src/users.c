@@ -31,19 +31,6 @@ static const char *const user_sorts[] = {
 	"createdAt", "+createdAt", "-createdAt", NULL
 };
 
-static char *
-users_path(const char *filter, const char *sort, int limit)
-{
-	StringInfoData path;
-
-	initStringInfo(&path);
-	appendStringInfoString(&path, "/api/v1/users");
-	qlik_query_add(&path, "filter", filter);
-	qlik_query_add(&path, "sort", sort);
-	qlik_query_add(&path, "limit", psprintf("%d", limit));
-	return path.data;
-}
-
 /* qlik_list_users(host, filter, sort, page_size) */
 static char *
 list_users_path(FunctionCallInfo fcinfo, char **tenant)
@@ -57,7 +44,7 @@ list_users_path(FunctionCallInfo fcinfo, char **tenant)
 	sort = qlik_arg_text_opt(fcinfo, 2, "sort");
 	limit = qlik_arg_int(fcinfo, 3, "page_size", 100, 1, 100);
 	qlik_check_enum(sort, "sort", user_sorts);
-	return users_path(filter, sort, limit);
+	return qlik_list_path("/api/v1/users", filter, sort, limit);
 }
 
 Datum
@@ -77,7 +64,7 @@ qlik_first_user(PG_FUNCTION_ARGS)
 	char	   *filter = qlik_arg_text_opt(fcinfo, 1, "filter");
 	Jsonb	   *user;
 
-	user = qlik_list_next(qlik_list_begin(host, users_path(filter, "+createdAt", 1)));
+	user = qlik_list_next(qlik_list_begin(host, qlik_list_path("/api/v1/users", filter, "+createdAt", 1)));
 	if (user == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(qlik_object_result(fcinfo, user, user_fields));
