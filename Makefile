@@ -2,6 +2,7 @@
 # extension; `make installcheck` runs the pg_regress suite, but it needs the
 # fake Qlik Cloud running and the server settings that test/run-tests sets up,
 # so use `test/run-tests` (see README.md) rather than calling it directly.
+# `make dist` builds the zip PGXN takes.
 
 EXTENSION = qlikcloud
 EXTVERSION = 0.1.0
@@ -44,8 +45,29 @@ SHLIB_LINK = $(shell pkg-config --libs libcurl libcjson 2>/dev/null || echo -lcu
 
 EXTRA_CLEAN = test/results
 
+# installcheck on its own would run every test against no fake Qlik Cloud
+# (most fail, the jobs test waits minutes): stop at once unless test/run-tests
+# set up the fake and the cluster (it exports QLIKCLOUD_WORK and FAKECTL).
+ifeq ($(and $(QLIKCLOUD_WORK),$(FAKECTL)),)
+REGRESS_PREP = qlikcloud-needs-run-tests
+endif
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 qlikcloud--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
+
+.PHONY: qlikcloud-needs-run-tests dist
+qlikcloud-needs-run-tests:
+	@echo 'make installcheck needs the fake Qlik Cloud and the server settings test/run-tests sets up: run test/run-tests (TESTS="00_setup users" test/run-tests for some tests)' >&2
+	@exit 1
+
+# The distribution PGXN takes: the committed tree at HEAD (uncommitted changes
+# are not in it), in a zip whose one top-level directory is
+# qlikcloud-<version>/.  DISTFILE may name another output file.
+DISTNAME = $(EXTENSION)-$(EXTVERSION)
+DISTFILE = $(DISTNAME).zip
+dist:
+	git archive --format=zip --prefix=$(DISTNAME)/ --output=$(DISTFILE) HEAD
+	@git diff --quiet HEAD -- || echo 'note: uncommitted changes are not in $(DISTFILE)' >&2
