@@ -70,6 +70,20 @@ REVOKE ALL ON FUNCTION qlikcloud._credentials_touch() FROM PUBLIC;
 CREATE TRIGGER credentials_touch BEFORE UPDATE ON qlikcloud.credentials
     FOR EACH ROW EXECUTE FUNCTION qlikcloud._credentials_touch();
 
+-- Backends cache the table (credentials.c); any change drops every cache, at
+-- the next command in this session and at commit in the others.  ALWAYS: a
+-- change applied by logical replication must drop them too.
+CREATE FUNCTION qlikcloud._credentials_changed() RETURNS trigger
+LANGUAGE c AS 'MODULE_PATHNAME', 'qlik_credentials_changed';
+COMMENT ON FUNCTION qlikcloud._credentials_changed() IS
+'Trigger: drops the cached credentials of every backend after a change to qlikcloud.credentials.';
+REVOKE ALL ON FUNCTION qlikcloud._credentials_changed() FROM PUBLIC;
+
+CREATE TRIGGER credentials_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON qlikcloud.credentials
+    FOR EACH STATEMENT EXECUTE FUNCTION qlikcloud._credentials_changed();
+ALTER TABLE qlikcloud.credentials ENABLE ALWAYS TRIGGER credentials_changed;
+
 -- pg_dump includes the rows, secrets included: protect dumps accordingly.
 SELECT pg_catalog.pg_extension_config_dump('qlikcloud.credentials', '');
 
