@@ -200,8 +200,8 @@ WHERE NOT EXISTS (SELECT FROM qlikcloud.jobs j WHERE j.id = a.job_id);
 ------------------------------------------------------------------------------
 BEGIN;
 UPDATE qlikcloud.rate_limits SET per_minute = 10, window_seconds = 60 WHERE tier = 2;
-SELECT round(qlikcloud._reserve('shared.us.qlikcloud.com', 2, 1)) AS wait FROM generate_series(1, 9);
-SELECT qlikcloud._reserve('shared.us.qlikcloud.com', 2, 1) BETWEEN 55 AND 60 AS tenth_waits_a_window;
+SELECT round(qlikcloud.qlik_reserve_calls('shared.us.qlikcloud.com', 2, 1)) AS wait FROM generate_series(1, 9);
+SELECT qlikcloud.qlik_reserve_calls('shared.us.qlikcloud.com', 2, 1) BETWEEN 55 AND 60 AS tenth_waits_a_window;
 ROLLBACK;
 
 ------------------------------------------------------------------------------

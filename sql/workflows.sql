@@ -199,8 +199,8 @@ CREATE ROLE qt_lookup_owner;
 CREATE FUNCTION qt.untrusted_lookup(text, text, text, timestamptz) RETURNS SETOF text
 LANGUAGE sql AS $$ SELECT NULL::text $$;
 ALTER FUNCTION qt.untrusted_lookup(text, text, text, timestamptz) OWNER TO qt_lookup_owner;
-SELECT split_part(qt.err($$SELECT qlikcloud._trusted_lookup('qt.untrusted_lookup')$$, false), ':', 1) AS refused;
-SELECT qlikcloud._trusted_lookup('qt.org_tenants_since');
+SELECT split_part(qt.err($$SELECT qlikcloud.qlik_trusted_tenant_lookup('qt.untrusted_lookup')$$, false), ':', 1) AS refused;
+SELECT qlikcloud.qlik_trusted_tenant_lookup('qt.org_tenants_since');
 DROP FUNCTION qt.untrusted_lookup(text, text, text, timestamptz);
 DROP ROLE qt_lookup_owner;
 \! $FAKECTL POST /faults '{"path":"/api/v1/tenants","method":"POST","kind":"truncate"}' >/dev/null

@@ -14,7 +14,7 @@
  * one wildcard pattern that can serve it ("*." and the host without its first
  * label), in constant time whatever the table holds.  The cache is dropped,
  * its secrets zeroed first, when the table changes: a statement-level trigger
- * on the table (qlikcloud._credentials_changed) queues a relcache
+ * on the table (qlikcloud_internal.credentials_changed) queues a relcache
  * invalidation, which PostgreSQL delivers to this backend at the next command
  * and to every other backend at commit (or undoes at rollback), and each
  * lookup first takes the invalidations that are pending.  A changed or

@@ -31,6 +31,16 @@ $roles$;
 
 GRANT USAGE ON SCHEMA qlikcloud TO qlikcloud_user;
 
+-- Internal helpers (trigger functions, what the customer trigger runs with
+-- the extension owner's rights) live in a schema of their own that no one
+-- but the owner may use: qlikcloud_user can neither see nor call them.
+-- What runners and steps call, running with the caller's rights, is in
+-- schema qlikcloud, documented.
+CREATE SCHEMA qlikcloud_internal;
+COMMENT ON SCHEMA qlikcloud_internal IS
+'Internal helpers of the qlikcloud extension: usable by the extension''s owner only.';
+REVOKE ALL ON SCHEMA qlikcloud_internal FROM PUBLIC;
+
 ------------------------------------------------------------------------------
 -- Credentials: the OAuth clients, and the hosts each one serves
 ------------------------------------------------------------------------------
@@ -58,30 +68,32 @@ COMMENT ON COLUMN qlikcloud.credentials.host_pattern IS
 REVOKE ALL ON qlikcloud.credentials FROM PUBLIC;
 
 -- Tokens cached in backends are keyed by updated_at: any change retires them.
-CREATE FUNCTION qlikcloud._credentials_touch() RETURNS trigger
+CREATE FUNCTION qlikcloud_internal.credentials_touch() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     NEW.updated_at := pg_catalog.clock_timestamp();
     RETURN NEW;
 END
 $$;
-REVOKE ALL ON FUNCTION qlikcloud._credentials_touch() FROM PUBLIC;
+COMMENT ON FUNCTION qlikcloud_internal.credentials_touch() IS
+'Trigger of qlikcloud.credentials: updated_at, which retires cached tokens.';
+REVOKE ALL ON FUNCTION qlikcloud_internal.credentials_touch() FROM PUBLIC;
 
 CREATE TRIGGER credentials_touch BEFORE UPDATE ON qlikcloud.credentials
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud._credentials_touch();
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.credentials_touch();
 
 -- Backends cache the table (credentials.c); any change drops every cache, at
 -- the next command in this session and at commit in the others.  ALWAYS: a
 -- change applied by logical replication must drop them too.
-CREATE FUNCTION qlikcloud._credentials_changed() RETURNS trigger
+CREATE FUNCTION qlikcloud_internal.credentials_changed() RETURNS trigger
 LANGUAGE c AS 'MODULE_PATHNAME', 'qlik_credentials_changed';
-COMMENT ON FUNCTION qlikcloud._credentials_changed() IS
+COMMENT ON FUNCTION qlikcloud_internal.credentials_changed() IS
 'Trigger: drops the cached credentials of every backend after a change to qlikcloud.credentials.';
-REVOKE ALL ON FUNCTION qlikcloud._credentials_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION qlikcloud_internal.credentials_changed() FROM PUBLIC;
 
 CREATE TRIGGER credentials_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON qlikcloud.credentials
-    FOR EACH STATEMENT EXECUTE FUNCTION qlikcloud._credentials_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION qlikcloud_internal.credentials_changed();
 ALTER TABLE qlikcloud.credentials ENABLE ALWAYS TRIGGER credentials_changed;
 
 -- pg_dump includes the rows, secrets included: protect dumps accordingly.

@@ -152,7 +152,7 @@ REVOKE ALL ON qlikcloud.managed_tenants FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.managed_tenants TO qlikcloud_user;
 SELECT pg_catalog.pg_extension_config_dump('qlikcloud.managed_tenants', '');
 
-CREATE FUNCTION qlikcloud._managed_tenants_touch() RETURNS trigger
+CREATE FUNCTION qlikcloud_internal.touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     NEW.updated_at := pg_catalog.now();
@@ -160,9 +160,9 @@ BEGIN
 END
 $$;
 CREATE TRIGGER managed_tenants_touch BEFORE UPDATE ON qlikcloud.managed_tenants
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud._managed_tenants_touch();
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.touch_updated_at();
 CREATE TRIGGER workflow_settings_touch BEFORE UPDATE ON qlikcloud.workflow_settings
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud._managed_tenants_touch();
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.touch_updated_at();
 
 ------------------------------------------------------------------------------
 -- Helpers
@@ -197,7 +197,7 @@ COMMENT ON FUNCTION qlikcloud.qlik_scim_string(text) IS
 'A value quoted for a SCIM filter: qlik_list_users(host, ''subject eq '' || qlik_scim_string(subject)).';
 
 -- The customer's registry row, locked until the end of the transaction.
-CREATE FUNCTION qlikcloud._customer(customer_key text, need_tenant boolean DEFAULT false)
+CREATE FUNCTION qlikcloud.qlik_lock_customer(customer_key text, need_tenant boolean DEFAULT false)
 RETURNS qlikcloud.managed_tenants
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -220,7 +220,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION qlikcloud._settings(profile text)
+CREATE FUNCTION qlikcloud.qlik_profile_settings(profile text)
 RETURNS qlikcloud.workflow_settings
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -260,7 +260,7 @@ BEGIN
         END IF;
         RETURN 'registered before';
     END IF;
-    s := qlikcloud._settings(coalesce(args->>'profile', t.profile, 'default'));
+    s := qlikcloud.qlik_profile_settings(coalesce(args->>'profile', t.profile, 'default'));
     IF alias IS NOT NULL AND alias NOT LIKE '%.qlikcloud.com' THEN
         alias := alias || '.' || s.region || '.qlikcloud.com';
     END IF;
@@ -305,7 +305,7 @@ $$;
 -- hostname, then through the profile's tenant_lookup function if any.
 -- Returns the tenant if found (at most one), NULL if it surely does not
 -- exist, and raises QKW01 when nobody can tell.
-CREATE FUNCTION qlikcloud._find_created_tenant(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+CREATE FUNCTION qlikcloud.qlik_find_created_tenant(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
 RETURNS qlikcloud.tenant
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -313,7 +313,7 @@ DECLARE
     ids text[];
     fn regprocedure;
 BEGIN
-    existing := qlikcloud._tenant_at_alias(t);
+    existing := qlikcloud.qlik_tenant_at_alias(t);
     IF existing.id IS NOT NULL THEN
         IF existing.created < t.create_intent_at - interval '10 minutes' THEN
             RAISE EXCEPTION 'alias % belongs to tenant %, created before customer "%" asked for one',
@@ -324,7 +324,7 @@ BEGIN
         RETURN existing;
     END IF;
     IF s.tenant_lookup IS NOT NULL THEN
-        fn := qlikcloud._trusted_lookup(s.tenant_lookup);
+        fn := qlikcloud.qlik_trusted_tenant_lookup(s.tenant_lookup);
         -- Tenants created since the intent that no other customer has.
         EXECUTE format('SELECT array_agg(DISTINCT x) FROM %s($1, $2, $3, $4) AS x
                         WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.tenant_id = x)',
@@ -350,7 +350,7 @@ $$;
 
 -- The tenant answering at the customer's alias hostname, or NULL when the
 -- alias does not exist (Qlik's edge answers 401 LOGIN-2 for an unknown host).
-CREATE FUNCTION qlikcloud._tenant_at_alias(t qlikcloud.managed_tenants)
+CREATE FUNCTION qlikcloud.qlik_tenant_at_alias(t qlikcloud.managed_tenants)
 RETURNS qlikcloud.tenant
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -375,7 +375,7 @@ $$;
 -- owner must already hold the caller's rights (a superuser, the caller, or a
 -- role the caller is granted to), or writing settings would be a way to run
 -- code as the runner.
-CREATE FUNCTION qlikcloud._trusted_lookup(name text)
+CREATE FUNCTION qlikcloud.qlik_trusted_tenant_lookup(name text)
 RETURNS regprocedure
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -402,8 +402,8 @@ CREATE FUNCTION qlikcloud.qlik_step_tenant_intent(customer_key text, args jsonb 
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     existing qlikcloud.tenant;
     token text := pg_catalog.gen_random_uuid()::text;
     note text := '';
@@ -413,16 +413,16 @@ BEGIN
     END IF;
     IF t.create_intent_at IS NOT NULL THEN
         -- An earlier attempt may have created the tenant: never create blindly.
-        existing := qlikcloud._find_created_tenant(t, s);
+        existing := qlikcloud.qlik_find_created_tenant(t, s);
         IF existing.id IS NOT NULL THEN
-            PERFORM qlikcloud._record_tenant(t.customer_key, existing, adopted => true);
+            PERFORM qlikcloud.qlik_record_tenant(t.customer_key, existing, adopted => true);
             RETURN 'adopted tenant ' || existing.id || ' of an earlier attempt';
         END IF;
         note := 'the earlier attempt created nothing (tenant_lookup); ';
     ELSE
         -- First attempt: the alias must be free, or setting it would fail
         -- after the creation had used a license slot.
-        existing := qlikcloud._tenant_at_alias(t);
+        existing := qlikcloud.qlik_tenant_at_alias(t);
         IF existing.id IS NOT NULL THEN
             RAISE EXCEPTION 'alias % is already in use by tenant %', t.alias_hostname, existing.id
                 USING ERRCODE = 'QKW01',
@@ -439,10 +439,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION qlikcloud._record_tenant(customer_key text, tenant qlikcloud.tenant, adopted boolean DEFAULT false)
+CREATE FUNCTION qlikcloud.qlik_record_tenant(customer_key text, tenant qlikcloud.tenant, adopted boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF tenant.id IS NULL OR tenant.hostname IS NULL THEN
+        RAISE EXCEPTION 'a tenant needs an id and a host name' USING ERRCODE = '22004';
+    END IF;
     UPDATE qlikcloud.managed_tenants m
     SET tenant_id = tenant.id, hostname = tenant.hostname, tenant_status = tenant.status,
         created_at = coalesce(tenant.created, pg_catalog.now()),
@@ -450,6 +453,9 @@ BEGIN
         state = CASE WHEN tenant.status = 'disabled' THEN 'deactivated' ELSE 'provisioning' END,
         create_intent = NULL, create_intent_at = CASE WHEN adopted THEN m.create_intent_at END
     WHERE m.customer_key = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer "%" is not in the registry', $1 USING ERRCODE = 'QKW02';
+    END IF;
 END
 $$;
 
@@ -460,8 +466,8 @@ CREATE FUNCTION qlikcloud.qlik_step_create_tenant(customer_key text, args jsonb 
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     license_key text;
     created qlikcloud.tenant;
     st text; msg text; detail text;
@@ -494,7 +500,7 @@ BEGIN
         END IF;
         RAISE;
     END;
-    PERFORM qlikcloud._record_tenant(t.customer_key, created);
+    PERFORM qlikcloud.qlik_record_tenant(t.customer_key, created);
     RETURN 'created tenant ' || created.id || ' at ' || created.hostname;
 END
 $$;
@@ -504,7 +510,7 @@ CREATE FUNCTION qlikcloud.qlik_step_set_alias(customer_key text, args jsonb DEFA
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
     detail text;
 BEGIN
     IF t.alias_set_at IS NOT NULL THEN
@@ -530,8 +536,8 @@ CREATE FUNCTION qlikcloud.qlik_step_add_admin(customer_key text, args jsonb DEFA
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     subject text := coalesce(t.admin_subject, t.admin_email);
     name text := coalesce(t.admin_name, t.admin_email);
     email text := t.admin_email;
@@ -562,8 +568,8 @@ CREATE FUNCTION qlikcloud.qlik_step_tenant_settings(customer_key text, args json
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
 BEGIN
     IF t.configured_at IS NOT NULL THEN
         RETURN 'configured before';
@@ -583,8 +589,8 @@ CREATE FUNCTION qlikcloud.qlik_step_web_integration(customer_key text, args json
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     id text;
 BEGIN
     IF t.web_integration_id IS NOT NULL THEN
@@ -609,8 +615,8 @@ CREATE FUNCTION qlikcloud.qlik_step_identity_provider(customer_key text, args js
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     id text;
 BEGIN
     IF t.identity_provider_id IS NOT NULL THEN
@@ -634,8 +640,8 @@ CREATE FUNCTION qlikcloud.qlik_step_group(customer_key text, args jsonb DEFAULT 
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     id text;
 BEGIN
     IF t.group_id IS NOT NULL THEN
@@ -659,16 +665,16 @@ CREATE FUNCTION qlikcloud.qlik_step_spaces(customer_key text, args jsonb DEFAULT
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     managed text := t.managed_space_id;
     dev text := t.dev_space_id;
 BEGIN
     IF managed IS NULL AND s.managed_space_name IS NOT NULL THEN
-        managed := qlikcloud._space(t.hostname, s.managed_space_name, 'managed');
+        managed := qlikcloud.qlik_find_or_create_space(t.hostname, s.managed_space_name, 'managed');
     END IF;
     IF dev IS NULL AND s.dev_space_name IS NOT NULL THEN
-        dev := qlikcloud._space(t.hostname, s.dev_space_name, 'shared');
+        dev := qlikcloud.qlik_find_or_create_space(t.hostname, s.dev_space_name, 'shared');
     END IF;
     UPDATE qlikcloud.managed_tenants m SET managed_space_id = managed, dev_space_id = dev
     WHERE m.customer_key = t.customer_key;
@@ -677,7 +683,7 @@ END
 $$;
 
 -- The id of the space named so, created if there is none (names are unique).
-CREATE FUNCTION qlikcloud._space(host text, name text, type text)
+CREATE FUNCTION qlikcloud.qlik_find_or_create_space(host text, name text, type text)
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -694,8 +700,8 @@ CREATE FUNCTION qlikcloud.qlik_step_space_assignment(customer_key text, args jso
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     id text;
 BEGIN
     IF t.group_assignment_id IS NOT NULL THEN
@@ -719,8 +725,8 @@ CREATE FUNCTION qlikcloud.qlik_step_stage_app(customer_key text, args jsonb DEFA
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     source text := coalesce(s.template_source, s.license_source);
     template text;
     staged text;
@@ -759,7 +765,7 @@ CREATE FUNCTION qlikcloud.qlik_step_publish_app(customer_key text, args jsonb DE
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
     published text;
 BEGIN
     IF t.published_app_id IS NOT NULL THEN
@@ -779,7 +785,7 @@ CREATE FUNCTION qlikcloud.qlik_step_mark_ready(customer_key text, args jsonb DEF
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key, need_tenant => true);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
 BEGIN
     UPDATE qlikcloud.managed_tenants m
     SET state = 'ready', ready_at = coalesce(m.ready_at, pg_catalog.now()),
@@ -799,8 +805,8 @@ CREATE FUNCTION qlikcloud.qlik_step_deactivate(customer_key text, args jsonb DEF
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
-    s qlikcloud.workflow_settings := qlikcloud._settings(t.profile);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     days integer := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
     r qlikcloud.tenant_status;
 BEGIN
@@ -838,7 +844,7 @@ CREATE FUNCTION qlikcloud.qlik_step_reactivate(customer_key text, args jsonb DEF
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
     r qlikcloud.tenant_status;
 BEGIN
     IF t.state <> 'deactivated' THEN
@@ -909,7 +915,7 @@ CREATE FUNCTION qlikcloud.qlik_adopt_tenant(customer_key text, tenant_id text)
 RETURNS qlikcloud.managed_tenants
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
     q qlikcloud.tenant;
 BEGIN
     IF t.tenant_id IS NOT NULL THEN
@@ -919,7 +925,7 @@ BEGIN
         RAISE EXCEPTION 'tenant % belongs to another customer', $2 USING ERRCODE = '23505';
     END IF;
     q := qlikcloud.qlik_get_tenant(qlikcloud.qlik_register_host(t.region), $2);
-    PERFORM qlikcloud._record_tenant(t.customer_key, q, adopted => true);
+    PERFORM qlikcloud.qlik_record_tenant(t.customer_key, q, adopted => true);
     UPDATE qlikcloud.managed_tenants m SET last_error = NULL, last_sqlstate = NULL, failed_step = NULL, failed_at = NULL
     WHERE m.customer_key = t.customer_key RETURNING * INTO t;
     IF t.state <> 'deactivated' THEN
@@ -935,7 +941,7 @@ CREATE FUNCTION qlikcloud.qlik_confirm_new_tenant(customer_key text)
 RETURNS qlikcloud.managed_tenants
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
 BEGIN
     IF t.tenant_id IS NOT NULL THEN
         RAISE EXCEPTION 'customer "%" has tenant % already', t.customer_key, t.tenant_id USING ERRCODE = '55000';
@@ -986,3 +992,22 @@ COMMENT ON FUNCTION qlikcloud.qlik_step_reactivate(text, jsonb) IS
 'Step reactivate: reactivates a deactivated tenant.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_sync(text, jsonb) IS
 'Step sync: each tenant''s status read from its register host (all customers when customer_key is NULL): deactivated or reactivated elsewhere, purged.';
+
+-- Building blocks of the steps (they run with the caller's rights, as the
+-- steps do, and may be called from steps of your own).
+COMMENT ON FUNCTION qlikcloud_internal.touch_updated_at() IS
+'Trigger of qlikcloud.managed_tenants and qlikcloud.workflow_settings: updated_at.';
+COMMENT ON FUNCTION qlikcloud.qlik_lock_customer(text, boolean) IS
+'The customer''s registry row, locked until the end of the transaction. QKW02 if the customer is not registered, or (need_tenant) has no tenant or a deactivated or purged one.';
+COMMENT ON FUNCTION qlikcloud.qlik_profile_settings(text) IS
+'The workflow settings of a profile (QKW02 if there are none).';
+COMMENT ON FUNCTION qlikcloud.qlik_find_created_tenant(qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
+'After a tenant creation of unknown outcome: the tenant it made (at the alias hostname, or the one new tenant the profile''s tenant_lookup lists), NULL if it surely made none (tenant_lookup lists none), QKW01 when nobody can tell.';
+COMMENT ON FUNCTION qlikcloud.qlik_tenant_at_alias(qlikcloud.managed_tenants) IS
+'The tenant answering at the customer''s alias hostname, NULL if the alias does not exist; QKW01 if it is a deactivated tenant.';
+COMMENT ON FUNCTION qlikcloud.qlik_trusted_tenant_lookup(text) IS
+'The tenant_lookup function of that name, f(text, text, text, timestamptz), if its owner has the rights of the calling role (a superuser, that role, or a member of it); QKW02 otherwise.';
+COMMENT ON FUNCTION qlikcloud.qlik_record_tenant(text, qlikcloud.tenant, boolean) IS
+'Records a tenant as the customer''s in the registry (adopted: found after a creation of unknown outcome, or taken over). QKW02 if the customer is not registered.';
+COMMENT ON FUNCTION qlikcloud.qlik_find_or_create_space(text, text, text) IS
+'The id of the space of that name and type on host, created if there is none (space names are unique in a tenant).';

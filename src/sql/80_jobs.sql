@@ -118,7 +118,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_buckets, qlikcloud.rate_c
 
 -- The calls a step makes to hosts other jobs use too (its own tenant's are
 -- its own: one runner at a time works on a tenant).
-CREATE FUNCTION qlikcloud._step_calls(step text, t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+CREATE FUNCTION qlikcloud.qlik_step_shared_calls(step text, t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
 RETURNS TABLE (host text, tier integer, calls integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT v.host, v.tier, v.calls
@@ -145,7 +145,7 @@ $$;
 
 -- Reserves calls in a bucket, as Qlik counts them: no more than 90% of the
 -- limit in any window. Returns how long to wait before making them.
-CREATE FUNCTION qlikcloud._reserve(host text, tier integer, calls integer)
+CREATE FUNCTION qlikcloud.qlik_reserve_calls(host text, tier integer, calls integer)
 RETURNS double precision
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -178,7 +178,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION qlikcloud._pace(job qlikcloud.jobs, step text)
+CREATE FUNCTION qlikcloud.qlik_pace_step(job qlikcloud.jobs, step text)
 RETURNS double precision
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -190,7 +190,7 @@ DECLARE
 BEGIN
     SELECT * INTO t FROM qlikcloud.managed_tenants m WHERE m.customer_key = job.customer_key;
     SELECT * INTO s FROM qlikcloud.workflow_settings w WHERE w.profile = t.profile;
-    FOR c IN SELECT * FROM qlikcloud._step_calls(step, t, s) LOOP
+    FOR c IN SELECT * FROM qlikcloud.qlik_step_shared_calls(step, t, s) LOOP
         calls := c.calls;
         -- This session's first call to a register host asks it for a token
         -- too, which Qlik counts in the same tier-2 bucket (per client).
@@ -201,7 +201,7 @@ BEGIN
                                concat_ws(' ', nullif(current_setting('qlikcloud_workflow.token_hosts', true), ''), c.host),
                                false);
         END IF;
-        wait := greatest(wait, qlikcloud._reserve(c.host, c.tier, calls));
+        wait := greatest(wait, qlikcloud.qlik_reserve_calls(c.host, c.tier, calls));
     END LOOP;
     RETURN wait;
 END
@@ -248,7 +248,7 @@ COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
 -- owner: it reads only columns of built-in types (or domains over them),
 -- whose conversion to text runs no function the table's owner could have
 -- written (a cast of a type of theirs would run with the owner's rights).
-CREATE FUNCTION qlikcloud._column_text(rel regclass, col text, r anyelement,
+CREATE FUNCTION qlikcloud_internal.column_text(rel regclass, col text, r anyelement,
                                        OUT value text, OUT is_boolean boolean)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -272,11 +272,11 @@ END
 $$;
 
 -- The churn flag: true, or any value that is not a boolean (churned_at).
-CREATE FUNCTION qlikcloud._churned(rel regclass, col text, r anyelement)
+CREATE FUNCTION qlikcloud_internal.churned(rel regclass, col text, r anyelement)
 RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN v.is_boolean THEN coalesce(v.value = 'true', false) ELSE v.value IS NOT NULL END
-    FROM qlikcloud._column_text(rel, col, r) AS v
+    FROM qlikcloud_internal.column_text(rel, col, r) AS v
 $$;
 
 -- Attach to your customers table:
@@ -302,13 +302,13 @@ BEGIN
                   HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
     END IF;
     IF TG_OP = 'DELETE' THEN
-        key := (qlikcloud._column_text(TG_RELID, key_column, OLD)).value;
+        key := (qlikcloud_internal.column_text(TG_RELID, key_column, OLD)).value;
     ELSE
-        key := (qlikcloud._column_text(TG_RELID, key_column, NEW)).value;
+        key := (qlikcloud_internal.column_text(TG_RELID, key_column, NEW)).value;
     END IF;
     IF churn_column IS NOT NULL THEN
-        IF TG_OP <> 'DELETE' THEN is_churned := qlikcloud._churned(TG_RELID, churn_column, NEW); END IF;
-        IF TG_OP <> 'INSERT' THEN was_churned := qlikcloud._churned(TG_RELID, churn_column, OLD); END IF;
+        IF TG_OP <> 'DELETE' THEN is_churned := qlikcloud_internal.churned(TG_RELID, churn_column, NEW); END IF;
+        IF TG_OP <> 'INSERT' THEN was_churned := qlikcloud_internal.churned(TG_RELID, churn_column, OLD); END IF;
     END IF;
     -- More arguments: 'argument=column'.
     FOR i IN 2 .. TG_NARGS - 1 LOOP
@@ -320,9 +320,9 @@ BEGIN
                 HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
         END IF;
         IF TG_OP = 'DELETE' THEN
-            value := (qlikcloud._column_text(TG_RELID, col, OLD)).value;
+            value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
         ELSE
-            value := (qlikcloud._column_text(TG_RELID, col, NEW)).value;
+            value := (qlikcloud_internal.column_text(TG_RELID, col, NEW)).value;
         END IF;
         IF value IS NOT NULL THEN
             args := args || jsonb_build_object(arg, value);
@@ -350,12 +350,12 @@ COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
 ------------------------------------------------------------------------------
 
 -- Advisory lock keys: (class, job id); the class is 'qlik' in ASCII.
-CREATE FUNCTION qlikcloud._job_lock(job_id bigint)
+CREATE FUNCTION qlikcloud.qlik_lock_job(job_id bigint)
 RETURNS boolean
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.pg_try_advisory_lock(1903192427, (job_id % 2147483647)::integer)
 $$;
-CREATE FUNCTION qlikcloud._job_unlock(job_id bigint)
+CREATE FUNCTION qlikcloud.qlik_unlock_job(job_id bigint)
 RETURNS boolean
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.pg_advisory_unlock(1903192427, (job_id % 2147483647)::integer)
@@ -366,7 +366,7 @@ $$;
 -- over once takeover_after has passed since its last step, time enough for
 -- a request the dead runner left in flight to be done with at Qlik. Jobs of
 -- one customer run one at a time, in order.
-CREATE FUNCTION qlikcloud._claim_job(only_job bigint DEFAULT NULL, takeover_after interval DEFAULT '30 seconds')
+CREATE FUNCTION qlikcloud.qlik_claim_job(only_job bigint DEFAULT NULL, takeover_after interval DEFAULT '30 seconds')
 RETURNS qlikcloud.jobs
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -385,7 +385,7 @@ BEGIN
         ORDER BY c.run_after, c.id
         FOR UPDATE OF c SKIP LOCKED
     LOOP
-        CONTINUE WHEN NOT qlikcloud._job_lock(j.id);
+        CONTINUE WHEN NOT qlikcloud.qlik_lock_job(j.id);
         IF j.state = 'running' THEN
             UPDATE qlikcloud.job_attempts a
             SET outcome = 'abandoned', finished_at = clock_timestamp(),
@@ -404,17 +404,40 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION qlikcloud._step_done(job qlikcloud.jobs, i integer, step text, note text)
+-- The job, if this session claimed it and still holds its lease; a runner
+-- records what it did only for such a job.
+CREATE FUNCTION qlikcloud.qlik_held_job(job_id bigint)
+RETURNS qlikcloud.jobs
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    j qlikcloud.jobs;
+BEGIN
+    SELECT * INTO j FROM qlikcloud.jobs c
+    WHERE c.id = job_id AND c.state = 'running' AND c.runner_pid = pg_backend_pid()
+      AND EXISTS (SELECT FROM pg_catalog.pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
+                    AND l.classid = 1903192427 AND l.objid = (job_id % 2147483647)::oid AND l.objsubid = 2);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % is not held by this session', job_id USING ERRCODE = '55000',
+            HINT = 'Claim it first: qlikcloud.qlik_claim_job(job_id).';
+    END IF;
+    RETURN j;
+END
+$$;
+
+CREATE FUNCTION qlikcloud.qlik_job_step_done(job qlikcloud.jobs, i integer, step text, note text)
 RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT qlikcloud.qlik_held_job(job.id);
     UPDATE qlikcloud.jobs c SET step = i, heartbeat_at = clock_timestamp() WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a SET steps = a.steps || (step || ': ' || coalesce(note, 'done'))
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
 $$;
 
-CREATE FUNCTION qlikcloud._job_done(job qlikcloud.jobs)
+CREATE FUNCTION qlikcloud.qlik_job_done(job qlikcloud.jobs)
 RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT qlikcloud.qlik_held_job(job.id);
     UPDATE qlikcloud.jobs c SET state = 'done', finished_at = clock_timestamp(), runner_pid = NULL
     WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a SET outcome = 'done', finished_at = clock_timestamp()
@@ -445,7 +468,7 @@ $$;
 COMMENT ON FUNCTION qlikcloud.qlik_tenant_not_created(text) IS
 'Whether a tenant creation that failed with this SQLSTATE surely created nothing (Qlik refused it, or nothing was sent). After any other failure (a dropped connection, a timeout, a 5xx, a cancel, a crash) the outcome is unknown: the next attempt reconciles first.';
 
-CREATE FUNCTION qlikcloud._step_failed(job qlikcloud.jobs, step text, st text, msg text, detail text,
+CREATE FUNCTION qlikcloud.qlik_job_step_failed(job qlikcloud.jobs, step text, st text, msg text, detail text,
                                        hint text, max_attempts integer, retry_delay interval)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -454,6 +477,7 @@ DECLARE
     onboarding boolean := job.workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure', 'deploy_app');
     withdraw boolean := step = 'create_tenant' AND qlikcloud.qlik_tenant_not_created(st);
 BEGIN
+    PERFORM qlikcloud.qlik_held_job(job.id);
     UPDATE qlikcloud.jobs c
     SET state = CASE WHEN final THEN 'dead' ELSE 'queued' END,
         finished_at = CASE WHEN final THEN clock_timestamp() END,
@@ -483,49 +507,57 @@ BEGIN
 END
 $$;
 
-CREATE PROCEDURE qlikcloud._run_job(job qlikcloud.jobs, max_attempts integer, retry_delay interval, pace boolean)
+-- The procedures below commit, so they cannot pin search_path: every
+-- operator, function and type in them is schema-qualified, so that nothing
+-- on the caller's search_path can stand in for it (a runner may be a
+-- superuser). The rest of their work is done by pinned functions.
+CREATE PROCEDURE qlikcloud.qlik_run_job(job_id bigint, max_attempts integer DEFAULT 8,
+                                        retry_delay interval DEFAULT '10 seconds', pace boolean DEFAULT true)
 LANGUAGE plpgsql AS $$
 DECLARE
-    steps text[] := qlikcloud.qlik_workflow_steps(job.workflow);
-    note text;
+    job qlikcloud.jobs := qlikcloud.qlik_held_job(job_id);
+    steps pg_catalog.text[] := qlikcloud.qlik_workflow_steps(job.workflow);
+    note pg_catalog.text;
     wait double precision;
-    st text;
-    msg text;
-    detail text;
-    hint text;
+    st pg_catalog.text;
+    msg pg_catalog.text;
+    detail pg_catalog.text;
+    hint pg_catalog.text;
 BEGIN
     -- Every attempt runs every step: those done before are skipped by the
     -- steps themselves, and a tenant creation always follows its intent.
     FOR i IN 1 .. pg_catalog.cardinality(steps) LOOP
         IF pace THEN
-            wait := qlikcloud._pace(job, steps[i]);
+            wait := qlikcloud.qlik_pace_step(job, steps[i]);
             COMMIT;
-            IF wait > 0 THEN
+            IF wait OPERATOR(pg_catalog.>) 0::double precision THEN
                 PERFORM pg_catalog.pg_sleep(wait);
             END IF;
         END IF;
         BEGIN
-            EXECUTE pg_catalog.format('SELECT qlikcloud.%I($1, $2)', 'qlik_step_' || steps[i])
+            EXECUTE pg_catalog.format('SELECT qlikcloud.%I($1, $2)', 'qlik_step_' OPERATOR(pg_catalog.||) steps[i])
                 INTO note USING job.customer_key, job.args;
-            PERFORM qlikcloud._step_done(job, i, steps[i], note);
+            PERFORM qlikcloud.qlik_job_step_done(job, i, steps[i], note);
         EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
             GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                                     detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-            PERFORM qlikcloud._step_failed(job, steps[i], st, msg, detail, hint, max_attempts, retry_delay);
+            PERFORM qlikcloud.qlik_job_step_failed(job, steps[i], st, msg, detail, hint, max_attempts, retry_delay);
             COMMIT;
-            PERFORM qlikcloud._job_unlock(job.id);
-            IF st = '57014' THEN
+            PERFORM qlikcloud.qlik_unlock_job(job.id);
+            IF st OPERATOR(pg_catalog.=) '57014' THEN
                 RAISE;              -- cancel or statement_timeout: stop the runner too
             END IF;
             RETURN;
         END;
         COMMIT;
     END LOOP;
-    PERFORM qlikcloud._job_done(job);
+    PERFORM qlikcloud.qlik_job_done(job);
     COMMIT;
-    PERFORM qlikcloud._job_unlock(job.id);
+    PERFORM qlikcloud.qlik_unlock_job(job.id);
 END
 $$;
+COMMENT ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) IS
+'Runs a job this session claimed (qlik_claim_job), every step of its workflow, committing after each, and records how it ended (qlik_job_step_done, qlik_job_step_failed, qlik_job_done); releases its lease. qlik_run_jobs and qlik_run_workflow call it; call it yourself only to build a runner of your own.';
 
 CREATE PROCEDURE qlikcloud.qlik_run_jobs(
     max_jobs integer DEFAULT NULL,
@@ -537,26 +569,29 @@ CREATE PROCEDURE qlikcloud.qlik_run_jobs(
     takeover_after interval DEFAULT '30 seconds')
 LANGUAGE plpgsql AS $$
 DECLARE
-    started timestamptz := pg_catalog.clock_timestamp();
+    started timestamp with time zone := pg_catalog.clock_timestamp();
     job qlikcloud.jobs;
     ran integer := 0;
 BEGIN
     -- Jobs an earlier, interrupted run in this session left behind.
-    FOR job IN SELECT * FROM qlikcloud.jobs j WHERE j.state = 'running' AND j.runner_pid = pg_catalog.pg_backend_pid() LOOP
-        PERFORM qlikcloud._job_unlock(job.id);
+    FOR job IN SELECT * FROM qlikcloud.jobs j
+               WHERE j.state OPERATOR(pg_catalog.=) 'running'
+                 AND j.runner_pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() LOOP
+        PERFORM qlikcloud.qlik_unlock_job(job.id);
     END LOOP;
     LOOP
-        EXIT WHEN ran >= max_jobs;
-        EXIT WHEN pg_catalog.clock_timestamp() >= started + pg_catalog.make_interval(secs => max_seconds);
-        job := qlikcloud._claim_job(NULL, takeover_after);
+        EXIT WHEN ran OPERATOR(pg_catalog.>=) max_jobs;
+        EXIT WHEN pg_catalog.clock_timestamp()
+                  OPERATOR(pg_catalog.>=) (started OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => max_seconds));
+        job := qlikcloud.qlik_claim_job(NULL, takeover_after);
         COMMIT;
         IF job.id IS NULL THEN
             EXIT WHEN NOT poll;
             PERFORM pg_catalog.pg_sleep(1);
             CONTINUE;
         END IF;
-        CALL qlikcloud._run_job(job, max_attempts, retry_delay, pace);
-        ran := ran + 1;
+        CALL qlikcloud.qlik_run_job(job.id, max_attempts, retry_delay, pace);
+        ran := ran OPERATOR(pg_catalog.+) 1;
     END LOOP;
     PERFORM qlikcloud.qlik_prune_jobs();
 END
@@ -607,24 +642,26 @@ DECLARE
 BEGIN
     job_id := qlikcloud.qlik_enqueue(workflow, customer_key, args);
     COMMIT;
-    job := qlikcloud._claim_job(job_id);
+    job := qlikcloud.qlik_claim_job(job_id);
     COMMIT;
     IF job.id IS NULL THEN
-        SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id = job_id;
+        SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
         RAISE EXCEPTION 'job % (% of customer "%") cannot run now', job_id, job.workflow, job.customer_key
             USING ERRCODE = '55006',
-                  DETAIL = CASE WHEN job.state = 'running' THEN format('Runner %s has it.', job.runner_pid)
+                  DETAIL = CASE WHEN job.state OPERATOR(pg_catalog.=) 'running'
+                                THEN pg_catalog.format('Runner %s has it.', job.runner_pid)
                                 ELSE 'An earlier job of the customer is not finished.' END,
                   HINT = 'See qlikcloud.jobs; CALL qlikcloud.qlik_run_jobs() runs the queue.';
     END IF;
-    CALL qlikcloud._run_job(job, 8, '10 seconds', true);
-    SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id = job_id;
-    IF job.state <> 'done' THEN
+    CALL qlikcloud.qlik_run_job(job.id, 8, '10 seconds', true);
+    SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
+    IF job.state OPERATOR(pg_catalog.<>) 'done' THEN
         RAISE EXCEPTION '% of customer "%" failed: %', job.workflow, job.customer_key, job.last_error
             USING ERRCODE = job.last_sqlstate, DETAIL = coalesce(job.last_error_detail, ''),
-                  HINT = CASE WHEN job.state = 'queued'
-                              THEN format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
-                              ELSE coalesce(job.last_error_hint || ' ', '') || format('Job %s is dead: see qlikcloud.failed_customers.', job_id) END;
+                  HINT = CASE WHEN job.state OPERATOR(pg_catalog.=) 'queued'
+                              THEN pg_catalog.format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
+                              ELSE pg_catalog.concat(job.last_error_hint OPERATOR(pg_catalog.||) ' ',
+                                                     pg_catalog.format('Job %s is dead: see qlikcloud.failed_customers.', job_id)) END;
     END IF;
 END
 $$;
@@ -712,3 +749,30 @@ COMMENT ON PROCEDURE qlikcloud.qlik_sync_tenants(text) IS
 
 REVOKE ALL ON ALL PROCEDURES IN SCHEMA qlikcloud FROM PUBLIC;
 GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA qlikcloud TO qlikcloud_user;
+
+-- What runners are made of (they run with the caller's rights, as the
+-- runners do, and may be called from a runner of your own).
+COMMENT ON FUNCTION qlikcloud.qlik_step_shared_calls(text, qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
+'The calls a step is about to make to hosts that other jobs use too (register hosts, the license, admin and template sources), per host and rate-limit tier.';
+COMMENT ON FUNCTION qlikcloud.qlik_reserve_calls(text, integer, integer) IS
+'Reserves calls to a shared host in its tier''s bucket (qlikcloud.rate_calls), keeping to 90% of qlikcloud.rate_limits over the window, and returns how many seconds to wait before making them.';
+COMMENT ON FUNCTION qlikcloud.qlik_pace_step(qlikcloud.jobs, text) IS
+'Reserves the shared-host calls of a job''s next step (qlik_reserve_calls) and returns how many seconds to wait before running it.';
+COMMENT ON FUNCTION qlikcloud.qlik_lock_job(bigint) IS
+'Takes the lease of a job (a session advisory lock) if it is free; true if taken. It ends with the session however that ends.';
+COMMENT ON FUNCTION qlikcloud.qlik_unlock_job(bigint) IS
+'Releases this session''s lease of a job; false if it did not hold it.';
+COMMENT ON FUNCTION qlikcloud.qlik_claim_job(bigint, interval) IS
+'Claims the next job ready to run (or only_job), with its lease: state running, a new attempt. A running job whose runner is gone is taken over takeover_after its last step. Jobs of a customer run one at a time, in order. NULL when there is none.';
+COMMENT ON FUNCTION qlikcloud.qlik_held_job(bigint) IS
+'The job, if this session claimed it and holds its lease; 55000 otherwise.';
+COMMENT ON FUNCTION qlikcloud.qlik_job_step_done(qlikcloud.jobs, integer, text, text) IS
+'Records that step i of a job this session holds is done, with the step''s note.';
+COMMENT ON FUNCTION qlikcloud.qlik_job_done(qlikcloud.jobs) IS
+'Records that a job this session holds is done.';
+COMMENT ON FUNCTION qlikcloud.qlik_job_step_failed(qlikcloud.jobs, text, text, text, text, text, integer, interval) IS
+'Records a failed step of a job this session holds, in the job, its attempt and the registry: dead if the failure is final (qlik_error_is_final) or max_attempts were made, else queued again after retry_delay, doubled for each attempt (at most an hour), with jitter.';
+COMMENT ON FUNCTION qlikcloud_internal.column_text(regclass, text, anyelement) IS
+'A column of a row, as text, for qlik_customer_trigger: only columns of built-in types (or domains over them).';
+COMMENT ON FUNCTION qlikcloud_internal.churned(regclass, text, anyelement) IS
+'Whether the churn column of a row says churned: true, or any value that is not a boolean.';
