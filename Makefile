@@ -5,7 +5,7 @@
 # `make dist` builds the zip PGXN takes.
 
 EXTENSION = qlikcloud
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = qlikcloud
 OBJS = \
@@ -33,6 +33,10 @@ OBJS = \
 # src/sql/, in name order (00_core first, 99_privileges last).
 DATA_built = qlikcloud--$(EXTVERSION).sql
 SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
+# Released versions' install scripts, kept exactly as they shipped, and the
+# upgrade scripts from each to the next: ALTER EXTENSION qlikcloud UPDATE
+# follows them (README.md, "Versions and upgrades").
+DATA = $(wildcard src/released/qlikcloud--*.sql) $(wildcard src/upgrade/qlikcloud--*--*.sql)
 
 
 REGRESS = $(shell test -f test/schedule && grep -v '^\#' test/schedule | sed -n 's/^test: //p')

@@ -1,4 +1,5 @@
--- qlikcloud 0.1.0: Qlik Cloud tenant provisioning from SQL.
+-- qlikcloud: Qlik Cloud tenant provisioning from SQL (the install script of the
+-- current version, put together by make from src/sql/*.sql).
 \echo Use "CREATE EXTENSION qlikcloud" to load this file. \quit
 
 -- Every object lives in schema qlikcloud (fixed by the control file), and

@@ -1,0 +1,22 @@
+-- qlikcloud 0.1.0 -> 0.2.0: run by ALTER EXTENSION qlikcloud UPDATE.
+\echo Use "ALTER EXTENSION qlikcloud UPDATE TO '0.2.0'" to load this file. \quit
+
+-- What changed in src/sql/ since 0.1.0 (git diff 77bd0d0 -- src/sql), made to
+-- an installed 0.1.0 without losing its state (credentials, settings,
+-- registry, jobs). test/upgrade-test installs 0.1.0, fills it, runs this
+-- script and compares the schema with a fresh install of 0.2.0: every
+-- change to src/sql/ needs its step here.
+--
+-- Rules for the steps below:
+-- - Functions: CREATE OR REPLACE with the text of src/sql/ exactly (the test
+--   compares definitions); a changed signature (arguments, result type) is
+--   DROP FUNCTION then CREATE, followed by the COMMENT and the GRANTs of
+--   src/sql/99_privileges.sql for it (a new function gets no privilege by
+--   itself: REVOKE from PUBLIC, GRANT to qlikcloud_user as 99_privileges
+--   does). C functions keep MODULE_PATHNAME ($libdir/qlikcloud: the one
+--   library serves both versions).
+-- - Tables: ALTER TABLE, never drop and recreate (the rows are the state); a
+--   new column goes at the end of its table in src/sql/ as well, since an
+--   upgrade can only append it.
+-- - A new constraint that existing rows may break: say here what is done
+--   with such rows.
