@@ -62,6 +62,10 @@ include $(PGXS)
 qlikcloud--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
+# The objects carry EXTVERSION (the User-Agent says it): a new version in
+# this Makefile rebuilds them.
+$(OBJS): Makefile
+
 .PHONY: qlikcloud-needs-run-tests dist
 qlikcloud-needs-run-tests:
 	@echo 'make installcheck needs the fake Qlik Cloud and the server settings test/run-tests sets up: run test/run-tests (TESTS="00_setup users" test/run-tests for some tests)' >&2
