@@ -450,14 +450,20 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WHERE m.customer_key = job.customer_key;
 $$;
 
+-- README's table of SQLSTATEs says, in its column "runners retry?", which
+-- failures are final: these, and only these (sql/retry_table.sql checks the
+-- two agree). Every other SQLSTATE, in the table or not, is retried up to
+-- max_attempts: an answer Qlik would not send (QK005, QK006), a transport
+-- failure, a 5xx, a 429, a 401 whose credential may be fixed meanwhile, a
+-- lock, a bug in a step of your own.
 CREATE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT sqlstate IN ('QKW01', 'QKW02', 'QK000', 'QK001', 'QK003', 'QK400', 'QK403')
-        OR left(sqlstate, 2) IN ('22', '42')
+    SELECT sqlstate IN ('22023', '22004', '42501', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK403',
+                        'QK412', 'QKW01', 'QKW02')
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
-'Whether a failure with this SQLSTATE is not worth retrying: an operator must act (QKW01), the workflow cannot succeed (QKW02: license quota, missing settings), or configuration, arguments or permissions are wrong. Other failures are retried with backoff.';
+'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
 
 CREATE FUNCTION qlikcloud.qlik_tenant_not_created(sqlstate text)
 RETURNS boolean
