@@ -59,26 +59,7 @@ SELECT qlikcloud.qlik_enqueue('offboard', '1') = max(id) AS same_job FROM qlikcl
 \set n `$FAKECTL GET /counters`
 SELECT (:'n'::jsonb->>'total')::int AS requests_to_qlik;
 SELECT customer_key, state FROM qlikcloud.customers_without_tenant ORDER BY 1;
--- Misused, the trigger says so (and the insert fails).
-CREATE TABLE public.bad_customers (id integer);
-CREATE TRIGGER qlik AFTER INSERT ON public.bad_customers
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('customer_id');
-INSERT INTO public.bad_customers VALUES (1);
-CREATE OR REPLACE TRIGGER qlik BEFORE INSERT ON public.bad_customers
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id');
-INSERT INTO public.bad_customers VALUES (1);
-CREATE OR REPLACE TRIGGER qlik AFTER INSERT ON public.bad_customers
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', '', 'colour=id');
-INSERT INTO public.bad_customers VALUES (1);
--- It runs as the extension's owner, so it reads only columns of built-in
--- types: a cast of a type of the table owner's own would run with its rights.
-CREATE TYPE public.customer_ref AS (id integer);
-CREATE OR REPLACE TRIGGER qlik AFTER INSERT ON public.bad_customers
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('ref');
-ALTER TABLE public.bad_customers ADD COLUMN ref public.customer_ref;
-INSERT INTO public.bad_customers VALUES (1, ROW(1));
-DROP TABLE public.bad_customers;
-DROP TYPE public.customer_ref;
+-- Misused, it is refused when attached: sql/trigger_attach.sql.
 
 ------------------------------------------------------------------------------
 -- 2. The runner: every job, in order per customer, one transaction per step.

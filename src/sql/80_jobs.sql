@@ -244,32 +244,195 @@ $$;
 COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
 'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned.';
 
--- A column of a row, as text. The trigger below runs as the extension's
--- owner: it reads only columns of built-in types (or domains over them),
--- whose conversion to text runs no function the table's owner could have
--- written (a cast of a type of theirs would run with the owner's rights).
+-- The trigger below runs as the extension's owner, and reads the columns it
+-- is given as text. Converting a value to text runs its type's output
+-- function (of each element, subtype or field too) or a cast to text: code
+-- that must not be a less privileged role's, or it would run with the
+-- owner's rights. So a column's type, and every type its output goes
+-- through, must be owned, with its output function and any cast function to
+-- text, by a superuser or the extension's owner: built-in types, and those
+-- of extensions a superuser installed (citext, ...). Domains of any owner
+-- are fine: reading a value never runs a domain's constraints.
+CREATE FUNCTION qlikcloud_internal.trusted_owner(owner oid)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = owner AND r.rolsuper)
+        OR EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'qlikcloud' AND e.extowner = owner)
+$$;
+
+-- NULL when the trigger may read a value of this type, else why not.
+CREATE FUNCTION qlikcloud_internal.type_unsafe(typ oid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    todo oid[] := ARRAY[typ];
+    seen oid[] := '{}';
+    cur oid;
+    t pg_catalog.pg_type;
+    fn oid;
+BEGIN
+    WHILE cardinality(todo) > 0 LOOP
+        cur := todo[1];
+        todo := todo[2:];
+        CONTINUE WHEN cur = ANY (seen);
+        seen := seen || cur;
+        SELECT * INTO t FROM pg_catalog.pg_type y WHERE y.oid = cur;
+        IF t.typtype = 'd' THEN
+            todo := todo || t.typbasetype;
+            CONTINUE;
+        ELSIF t.typtype = 'p' THEN
+            RETURN format('%s is a pseudo-type', cur::regtype);
+        ELSIF NOT qlikcloud_internal.trusted_owner(t.typowner) THEN
+            RETURN format('type %s is owned by %s', cur::regtype, t.typowner::regrole);
+        END IF;
+        SELECT f.oid INTO fn FROM pg_catalog.pg_proc f
+        WHERE f.oid = t.typoutput AND NOT qlikcloud_internal.trusted_owner(f.proowner);
+        IF FOUND THEN
+            RETURN format('its output function %s is owned by %s', fn::regprocedure,
+                          (SELECT f.proowner FROM pg_catalog.pg_proc f WHERE f.oid = fn)::regrole);
+        END IF;
+        SELECT f.oid INTO fn FROM pg_catalog.pg_cast c JOIN pg_catalog.pg_proc f ON f.oid = c.castfunc
+        WHERE c.castsource = cur AND c.casttarget = 'text'::regtype AND NOT qlikcloud_internal.trusted_owner(f.proowner);
+        IF FOUND THEN
+            RETURN format('its cast to text runs %s, owned by %s', fn::regprocedure,
+                          (SELECT f.proowner FROM pg_catalog.pg_proc f WHERE f.oid = fn)::regrole);
+        END IF;
+        -- What its output is made of: elements, a range's subtype, fields.
+        IF t.typelem <> 0 AND t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc THEN
+            todo := todo || t.typelem;
+        END IF;
+        todo := todo || ARRAY(SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = cur)
+                     || ARRAY(SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = cur)
+                     || ARRAY(SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                              WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0
+                                AND NOT a.attisdropped);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- How qlik_customer_trigger is attached: an AFTER ... FOR EACH ROW trigger,
+-- its arguments the key column, the churn flag column ('' for none), then
+-- argument=column pairs, every column one the trigger may read. Checked
+-- when the trigger is attached (check_customer_triggers, below) and again
+-- before each row.
+CREATE FUNCTION qlikcloud_internal.check_customer_trigger(rel regclass, after_row boolean, args text[])
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a text[] := ARRAY(SELECT unnest(args));      -- TG_ARGV counts from 0
+    arg text;
+    col text;
+    typ oid;
+    why text;
+BEGIN
+    args := a;
+    IF NOT after_row OR coalesce(cardinality(args), 0) < 1 THEN
+        RAISE EXCEPTION 'qlikcloud.qlik_customer_trigger() must be an AFTER ... FOR EACH ROW trigger given the key column'
+            USING ERRCODE = '39P01',
+                  HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
+    END IF;
+    FOR i IN 1 .. cardinality(args) LOOP
+        IF i = 1 THEN
+            col := args[i];
+        ELSIF i = 2 THEN
+            col := nullif(args[i], '');
+        ELSE
+            -- More arguments: 'argument=column'.
+            arg := split_part(args[i], '=', 1);
+            col := substr(args[i], length(arg) + 2);
+            IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days')
+               OR strpos(args[i], '=') = 0 THEN
+                RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %', args[i], rel
+                    USING ERRCODE = '22023',
+                    HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
+            END IF;
+        END IF;
+        CONTINUE WHEN col IS NULL;
+        SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'table % has no column "%"', rel, col USING ERRCODE = '42703',
+                HINT = 'qlikcloud.qlik_customer_trigger() takes column names: the key, the churn flag ('''' for none), then argument=column.';
+        END IF;
+        why := qlikcloud_internal.type_unsafe(typ);
+        IF why IS NOT NULL THEN
+            RAISE EXCEPTION 'column "%" of % is of type %, which qlikcloud.qlik_customer_trigger() may not read',
+                            col, rel, typ::regtype
+                USING ERRCODE = '42804', DETAIL = why || '.',
+                      HINT = 'The trigger runs as the extension''s owner: it reads types owned, with their output functions, by a superuser (built-in types, those of extensions such as citext, domains over them).';
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- A column of a row, as text (check_customer_trigger checked its type).
 CREATE FUNCTION qlikcloud_internal.column_text(rel regclass, col text, r anyelement,
-                                       OUT value text, OUT is_boolean boolean)
+                                               OUT value text, OUT is_boolean boolean)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     typ oid;
 BEGIN
     SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'table % has no column "%"', rel, col USING ERRCODE = '42703';
-    END IF;
     WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid = typ) = 'd' LOOP
         SELECT t.typbasetype INTO typ FROM pg_catalog.pg_type t WHERE t.oid = typ;
     END LOOP;
-    IF typ >= 16384 THEN        -- FirstNormalObjectId: not a built-in type
-        RAISE EXCEPTION 'column "%" of % is of type %, not a built-in type', col, rel, typ::regtype
-            USING ERRCODE = '42804', HINT = 'Give qlikcloud.qlik_customer_trigger() columns of types such as text, integer, uuid, boolean or timestamptz.';
-    END IF;
     EXECUTE format('SELECT ($1).%I::text', col) INTO value USING r;
     is_boolean := typ = 'boolean'::regtype;
 END
 $$;
+
+-- Attaching the trigger (CREATE TRIGGER), and changing a table it is
+-- attached to (ALTER TABLE: a column renamed, dropped, of another type) is
+-- checked at once, so that the customers' INSERTs do not start failing.
+-- SECURITY DEFINER: it runs for anyone's ALTER TABLE, and uses this schema.
+CREATE FUNCTION qlikcloud_internal.check_customer_triggers()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tg record;
+    args text[];
+    rest bytea;
+    p integer;
+    msg text;
+    detail text;
+    hint text;
+BEGIN
+    FOR tg IN
+        SELECT DISTINCT t.oid, t.tgname, t.tgrelid, t.tgtype, t.tgnargs, t.tgargs
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+        JOIN pg_catalog.pg_trigger t
+          ON c.classid = 'pg_catalog.pg_trigger'::regclass AND (t.oid = c.objid OR t.tgparentid = c.objid)
+          OR c.classid = 'pg_catalog.pg_class'::regclass AND t.tgrelid = c.objid
+        WHERE t.tgfoid = 'qlikcloud.qlik_customer_trigger()'::regprocedure
+    LOOP
+        -- tgargs: the arguments, each ended by a zero byte.
+        args := '{}';
+        rest := tg.tgargs;
+        FOR i IN 1 .. tg.tgnargs LOOP
+            p := position('\x00'::bytea IN rest);
+            args := args || convert_from(substr(rest, 1, p - 1), current_setting('server_encoding'));
+            rest := substr(rest, p + 1);
+        END LOOP;
+        BEGIN
+            -- TRIGGER_TYPE_ROW is 1; BEFORE 2, INSTEAD 64.
+            PERFORM qlikcloud_internal.check_customer_trigger(
+                tg.tgrelid, tg.tgtype & 1 = 1 AND tg.tgtype & (2 | 64) = 0, args);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            RAISE EXCEPTION '%', msg USING ERRCODE = SQLSTATE, HINT = hint,
+                DETAIL = concat_ws(' ', nullif(detail, ''),
+                                   format('Trigger %I on %s executes qlikcloud.qlik_customer_trigger(%s).', tg.tgname,
+                                          tg.tgrelid::regclass,
+                                          (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) AS a)));
+        END;
+    END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER qlikcloud_check_customer_triggers ON ddl_command_end
+    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE')
+    EXECUTE FUNCTION qlikcloud_internal.check_customer_triggers();
 
 -- The churn flag: true, or any value that is not a boolean (churned_at).
 CREATE FUNCTION qlikcloud_internal.churned(rel regclass, col text, r anyelement)
@@ -296,11 +459,7 @@ DECLARE
     is_churned boolean := false;
     was_churned boolean := false;
 BEGIN
-    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_NARGS < 1 THEN
-        RAISE EXCEPTION 'qlikcloud.qlik_customer_trigger() must be an AFTER ... FOR EACH ROW trigger given the key column'
-            USING ERRCODE = '39P01',
-                  HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
-    END IF;
+    PERFORM qlikcloud_internal.check_customer_trigger(TG_RELID, TG_WHEN = 'AFTER' AND TG_LEVEL = 'ROW', TG_ARGV);
     IF TG_OP = 'DELETE' THEN
         key := (qlikcloud_internal.column_text(TG_RELID, key_column, OLD)).value;
     ELSE
@@ -314,11 +473,6 @@ BEGIN
     FOR i IN 2 .. TG_NARGS - 1 LOOP
         arg := split_part(TG_ARGV[i], '=', 1);
         col := substr(TG_ARGV[i], length(arg) + 2);
-        IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days') THEN
-            RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %.%', TG_ARGV[i],
-                TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = '22023',
-                HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
-        END IF;
         IF TG_OP = 'DELETE' THEN
             value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
         ELSE
@@ -343,7 +497,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
-'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); columns of built-in types only. Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
 
 ------------------------------------------------------------------------------
 -- The runner
@@ -779,6 +933,14 @@ COMMENT ON FUNCTION qlikcloud.qlik_job_done(qlikcloud.jobs) IS
 COMMENT ON FUNCTION qlikcloud.qlik_job_step_failed(qlikcloud.jobs, text, text, text, text, text, integer, interval) IS
 'Records a failed step of a job this session holds, in the job, its attempt and the registry: dead if the failure is final (qlik_error_is_final) or max_attempts were made, else queued again after retry_delay, doubled for each attempt (at most an hour), with jitter.';
 COMMENT ON FUNCTION qlikcloud_internal.column_text(regclass, text, anyelement) IS
-'A column of a row, as text, for qlik_customer_trigger: only columns of built-in types (or domains over them).';
+'A column of a row, as text, for qlik_customer_trigger (check_customer_trigger checked its type).';
+COMMENT ON FUNCTION qlikcloud_internal.trusted_owner(oid) IS
+'Whether a role is a superuser or the extension''s owner: code it owns may run with the owner''s rights.';
+COMMENT ON FUNCTION qlikcloud_internal.type_unsafe(oid) IS
+'NULL when qlik_customer_trigger may read a value of this type as text (every type its output goes through, its output function and any cast to text owned by a trusted_owner), else why not.';
+COMMENT ON FUNCTION qlikcloud_internal.check_customer_trigger(regclass, boolean, text[]) IS
+'Checks how qlik_customer_trigger is attached to a table: AFTER ... FOR EACH ROW, its arguments, the columns they name and their types; raises otherwise.';
+COMMENT ON FUNCTION qlikcloud_internal.check_customer_triggers() IS
+'Event trigger: checks every qlik_customer_trigger a CREATE TRIGGER made or an ALTER TABLE changed the table of.';
 COMMENT ON FUNCTION qlikcloud_internal.churned(regclass, text, anyelement) IS
 'Whether the churn column of a row says churned: true, or any value that is not a boolean.';
