@@ -205,6 +205,11 @@ CALL qlikcloud.qlik_run_jobs();
 CALL qlikcloud.qlik_reactivate('1');
 CALL qlikcloud.qlik_offboard('2', purge_after_days => 10);
 CALL qlikcloud.qlik_sync_tenants();
+-- The seed steps, one procedure each.
+CALL qlikcloud.qlik_create_customer_tenant('6');
+CALL qlikcloud.qlik_add_tenant_admin('6');
+CALL qlikcloud.qlik_configure_tenant('6');
+CALL qlikcloud.qlik_deploy_app('6');
 RESET search_path;
 SELECT last_value AS fired_as_superuser, is_called FROM evil.fired_count;
 
@@ -244,6 +249,14 @@ SELECT has_schema_privilege('qlikcloud_user', 'qlikcloud_internal', 'USAGE') AS 
           AND has_function_privilege('qlikcloud_user', p.oid, 'EXECUTE')) AS internal_executable_by_user,
        (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'qlikcloud'::regnamespace
           AND p.proname LIKE '\_%') AS underscore_functions_in_qlikcloud;
+-- Every function pins its search_path; only the procedures (which commit,
+-- and are all run above) cannot.
+SELECT p.prokind, count(*) AS unpinned
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud')
+  AND p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
+  AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
+GROUP BY 1;
 SET ROLE qt_runner;
 SELECT qt.err($$SELECT qlikcloud_internal.column_text('public.customers', 'id', NULL::public.customers)$$, false);
 SELECT qt.err($$SELECT qlikcloud_internal.credentials_touch()$$, false);
