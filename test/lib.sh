@@ -95,3 +95,74 @@ in_cluster() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   pg_virtualenv -t -c "-p $port" -v "$PGVER" "${opts[@]}" "$@"
 }
+
+# The settings of in_cluster, as NAME=VALUE words in CLUSTER_SETTINGS, for a
+# cluster started without pg_virtualenv.
+own_cluster_settings() {
+  CLUSTER_SETTINGS=(
+    "qlikcloud.ca_file=$QLIKCLOUD_CA"
+    "qlikcloud.connect_to=::127.0.0.1:$FAKE_HTTPS_PORT"
+    "logging_collector=on"
+    "log_min_messages=warning"
+  )
+  local o
+  if [ -n "${PG_EXTRA_OPTS+x}" ]; then
+    for o in "${PG_EXTRA_OPTS[@]}"; do [ "$o" = -o ] || CLUSTER_SETTINGS+=("$o"); done
+  fi
+}
+
+# Run "$@" as the OS user the server runs as (postgres when root).
+as_server_user() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# An alternative to in_cluster for a server that needs an environment of its
+# own (test/run-sanitizers preloads the ASan runtime into it, and into no
+# other process): initdb and the postmaster run straight from BINDIR, without
+# pg_virtualenv or pg_ctl (both run `postgres -V`).  Listens on a Unix socket
+# in $WORK only, trusts local connections, and exports PGHOST, PGPORT, PGUSER
+# and PGDATABASE for the commands that follow.
+#   start_own_cluster BINDIR [NAME=VALUE...]   (the server's extra environment)
+#   stop_own_cluster
+start_own_cluster() {
+  local bindir=$1; shift
+  OWN_DATA="$WORK/data"
+  local sock="$WORK/sock" port s
+  local settings=()
+  mkdir -p "$sock"
+  mkdir -m 700 "$OWN_DATA"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$sock" "$OWN_DATA"; fi
+  as_server_user "$bindir/initdb" -D "$OWN_DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+    --no-sync >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; return 1; }
+  own_cluster_settings
+  for s in "${CLUSTER_SETTINGS[@]}"; do settings+=(-c "$s"); done
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_server_user env "$@" "$bindir/postgres" -D "$OWN_DATA" -p "$port" -k "$sock" \
+    -c listen_addresses= "${settings[@]}" >"$WORK/postmaster.log" 2>&1 &
+  local launcher=$!
+  export PGHOST="$sock" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
+  for _ in $(seq 1 600); do
+    if [ -s "$OWN_DATA/postmaster.pid" ] && pg_isready -q; then
+      OWN_PM_PID=$(head -n 1 "$OWN_DATA/postmaster.pid")
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "the server did not start"; cat "$WORK/postmaster.log" >&2
+  # The postmaster is the launcher itself, or runuser's child.
+  kill -QUIT $(pgrep -P "$launcher") "$launcher" 2>/dev/null || true
+  return 1
+}
+
+# Fast shutdown of the server start_own_cluster started; waits until every
+# server process has exited (so that whatever they write at exit is written).
+stop_own_cluster() {
+  [ -n "${OWN_PM_PID:-}" ] || return 0
+  kill -INT "$OWN_PM_PID" 2>/dev/null || true
+  for _ in $(seq 1 600); do
+    kill -0 "$OWN_PM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$OWN_PM_PID" 2>/dev/null && kill -QUIT "$OWN_PM_PID" 2>/dev/null
+  OWN_PM_PID=
+}
