@@ -266,6 +266,9 @@ check "fields projection" '["id", "name"]' "$(jget "$T/b" 'sorted(d["data"][0])'
 # ---- admin APIs: licenses, tenants, roles, users, groups, web integrations, IdPs ------------
 . "$here/selftest_admin.sh"
 
+# ---- Organization APIs: the console host's tenant list ---------------------------------------
+. "$here/selftest_org.sh"
+
 # ---- content APIs: spaces, items, temporary contents, apps ----------------------------------
 . "$here/selftest_content.sh"
 

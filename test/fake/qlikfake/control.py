@@ -78,7 +78,9 @@ def dump_state():
             tenants.append(d)
         now = util.now()
         live = sum(1 for tok in STATE.tokens.values() if tok.expires_at > now)
-        return {"regions": regions, "tenants": tenants,
+        org = {"host": state_mod.CONSOLE_HOST,
+               "clients": [c.public() for c in STATE.org_clients.values()]}
+        return {"regions": regions, "organization": org, "tenants": tenants,
                 "tokens": {"issued": len(STATE.tokens), "live": live}}
 
 

@@ -17,11 +17,20 @@ from . import routing, tiers, util
 _TEMPLATES = {}
 for _m, _t, _tier, _limit, _api in tiers.OPERATIONS:
     _TEMPLATES.setdefault(_m, []).append((routing.Template(_t), _tier, _limit))
+# The Organization APIs on the console host (qlik.dev org-rest core/tenants; not in the 12
+# tenant specs that tiers.py is generated from): the list is documented Tier 1; the fake
+# gives the other three the same tier (not stated on the pages we have).
+_CONSOLE = {}
+for _m, _t in (("GET", "/api/core/tenants"), ("GET", "/api/core/tenants/{tenantId}"),
+               ("GET", "/api/core/tenants/actions/count"),
+               ("POST", "/api/core/tenants/actions/filter")):
+    _CONSOLE.setdefault(_m, []).append((routing.Template(_t), "1", 1000))
 
 
-def lookup(method, path):
-    """(tier, per-minute limit, template text) of an operation per Qlik's specs, or None."""
-    cands = _TEMPLATES.get(method, [])
+def lookup(method, path, console=False):
+    """(tier, per-minute limit, template text) of an operation per Qlik's specs, or None.
+    console: the Organization APIs (console host) instead of the tenant APIs."""
+    cands = (_CONSOLE if console else _TEMPLATES).get(method, [])
     tmpl, _ = routing.best_match([c[0] for c in cands], path)
     if tmpl is None:
         return None

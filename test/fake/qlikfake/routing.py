@@ -51,7 +51,8 @@ class Route:
         self.template = template
         self.handler = handler
         self.service = service   # error style for this API, see errors.py
-        self.hosts = hosts       # "tenant", "register" or "both"
+        self.hosts = hosts       # "tenant", "register", "both" (tenant and register),
+                                 # "console" (the Organization APIs' host) or "any"
         self.auth = auth         # False only for /oauth/token
         # True: the request body is spooled to a file (ctx.upload, see blobs.py) instead of
         # being read into memory (uploads of app files, GBs)
@@ -71,7 +72,9 @@ class Router:
     def find(self, method, path, host_kind):
         """Returns (route, params, allowed_methods). route is None when nothing matches the
         method; allowed_methods lists the methods the path does answer to on this host kind."""
-        candidates = [r for r in self.routes if r.hosts in (host_kind, "both")]
+        candidates = [r for r in self.routes
+                      if r.hosts in (host_kind, "any")
+                      or r.hosts == "both" and host_kind in ("tenant", "register")]
         tmpl, params = best_match({r.template for r in candidates}, path)
         if tmpl is None:
             return None, None, []

@@ -4,7 +4,7 @@ Per request, in this order:
   1. read the request (Content-Length or chunked body), note Host and TLS SNI
   2. latency (global or per host/method/path), then an injected fault if one matches
   3. the Host decides what answers: a tenant (by any of its hostnames, any case), a regional
-     register host, or nobody (see _unknown_host)
+     register host, the console host of the Organization APIs, or nobody (see _unknown_host)
   4. a deactivated tenant answers 401 TENANT_DEACTIVATED to everything, /oauth/token included
   5. /api/... needs a bearer token issued by this host (or an alias of it) and not expired
   6. rate limit for the operation's tier (per tenant x user x tier); /oauth/token counts per
@@ -159,7 +159,7 @@ def _authenticate(ctx):
     tok = STATE.tokens.get(value)
     if tok is None:
         return "invalid token"
-    key = ctx.tenant.id if ctx.kind == "tenant" else ctx.region
+    key = ctx.tenant.id if ctx.kind == "tenant" else "org" if ctx.kind == "console" else ctx.region
     if tok.host_kind != ctx.kind or tok.key != key:
         return "token was not issued for this host"
     if tok.expires_at <= util.now():
@@ -183,11 +183,11 @@ def dispatch(ctx):
                 return error_response("edge", 401, STATE.config["deactivated_code"],
                                       "Tenant has been deactivated. Contact your administrator "
                                       "for more details.")
-        else:
+        elif kind == "register":
             ctx.region = target
         route, params, allowed = ROUTER.find(ctx.method, ctx.path, kind)
         ctx.params = params or {}
-        op = ratelimit.lookup(ctx.method, ctx.path)
+        op = ratelimit.lookup(ctx.method, ctx.path, console=(kind == "console"))
 
         if ctx.path.startswith("/api/"):
             # Qlik's edge authenticates before routing: without a valid token every /api
@@ -197,7 +197,8 @@ def dispatch(ctx):
                 return error_response("edge", 401, "HTTP-401", "Unauthorized", problem)
             if op is not None:
                 who = ctx.token.user_id or ctx.token.client_id
-                scope = ctx.tenant.id if kind == "tenant" else "register:" + ctx.region
+                scope = (ctx.tenant.id if kind == "tenant" else "console" if kind == "console"
+                         else "register:" + ctx.region)
                 wait = LIMITER.check(STATE.config["rate_limits"], scope, who, ctx.method,
                                      op[2], op[0], op[1])
                 if wait is not None:
@@ -210,7 +211,7 @@ def dispatch(ctx):
                 return error_response("edge", 405, "HTTP-405", "Method Not Allowed",
                                       "%s is not supported on %s" % (ctx.method, ctx.path),
                                       [("Allow", ", ".join(allowed))])
-            if op is not None and kind == "tenant":
+            if op is not None and kind in ("tenant", "console"):
                 # A real Qlik operation that this fake does not implement (yet): say so
                 # instead of pretending it does not exist.
                 return error_response("edge", 501, "HTTP-501", "Not Implemented",

@@ -24,6 +24,8 @@ REGIONS = {
 }
 
 DOMAIN = "qlikcloud.com"
+# The Cloud Console host of the Organization APIs (resources/org_tenants.py).
+CONSOLE_HOST = "console." + DOMAIN
 
 # Default roles of a tenant: (API name, level, description). Names are case-sensitive.
 DEFAULT_ROLES = [
@@ -44,6 +46,7 @@ DEFAULT_ROLES = [
 
 REGION_SCOPES = ["admin_classic", "tenants:create", "tenants:deactivate", "tenants:reactivate"]
 TENANT_CLIENT_SCOPES = ["admin_classic", "user_default"]
+ORG_SCOPES = ["cloud-console.tenants:read"]
 
 DEFAULT_CONFIG = {
     "token_lifetime": 21600,            # seconds; Qlik: six hours
@@ -82,7 +85,7 @@ class Client:
         self.client_id = client_id
         self.secret = secret
         self.name = name
-        self.kind = kind                  # "region" or "tenant"
+        self.kind = kind                  # "region", "tenant" or "org"
         self.region = region
         self.tenant_id = tenant_id
         self.scopes = list(scopes or [])
@@ -94,6 +97,8 @@ class Client:
              "scopes": self.scopes}
         if self.kind == "region":
             d["region"] = self.region
+        elif self.kind == "org":
+            pass
         else:
             d["tenantId"] = self.tenant_id
             d["roles"] = self.roles
@@ -103,8 +108,8 @@ class Client:
 class Token:
     def __init__(self, value, host_kind, key, client_id, user_id, subject, expires_at, scope):
         self.value = value
-        self.host_kind = host_kind        # "tenant" or "register"
-        self.key = key                    # tenant id, or region code for register hosts
+        self.host_kind = host_kind        # "tenant", "register" or "console"
+        self.key = key                    # tenant id, region code (register), "org" (console)
         self.client_id = client_id
         self.user_id = user_id            # bot user on a tenant; None on a register host
         self.subject = subject
@@ -157,6 +162,7 @@ class State:
         with self.lock:
             self.config = copy.deepcopy(DEFAULT_CONFIG)
             self.region_clients = {}      # region -> {client id -> Client}
+            self.org_clients = {}         # client id -> Client: organization-level clients
             self.tenants = {}             # id -> Tenant
             self.hosts = {}               # lower-case hostname -> tenant id
             self.tokens = {}              # value -> Token
@@ -167,9 +173,11 @@ class State:
 
     def resolve_host(self, host):
         """Host header (port stripped, any case) -> ("tenant", Tenant) | ("register", region)
-        | (None, None)."""
+        | ("console", "org") | (None, None)."""
         h = host.lower().rstrip(".")
         self.purge_due()
+        if h == CONSOLE_HOST:
+            return "console", "org"
         tid = self.hosts.get(h)
         if tid is not None:
             return "tenant", self.tenants[tid]
@@ -197,6 +205,8 @@ class State:
                     del self.tokens[v]
 
     def find_client(self, client_id):
+        if client_id in self.org_clients:
+            return self.org_clients[client_id]
         for clients in self.region_clients.values():
             if client_id in clients:
                 return clients[client_id]
@@ -343,12 +353,12 @@ class State:
         """Apply a seed document (format in README.md); all or nothing."""
         if not isinstance(data, dict):
             raise SeedError("seed must be a JSON object")
-        bad = set(data) - {"regions", "tenants", "config"}
+        bad = set(data) - {"regions", "tenants", "config", "organization"}
         if bad:
             raise SeedError("unknown seed key(s) %s" % sorted(bad))
         with self.lock:
             saved = (copy.deepcopy(self.region_clients), copy.deepcopy(self.tenants),
-                     dict(self.hosts), copy.deepcopy(self.config))
+                     dict(self.hosts), copy.deepcopy(self.config), dict(self.org_clients))
             try:
                 out = {"regions": [], "tenants": []}
                 if "config" in data:
@@ -357,9 +367,12 @@ class State:
                     out["regions"].append(self._seed_region(r))
                 for t in _list(data.get("tenants", []), "tenants"):
                     out["tenants"].append(self._seed_tenant(t))
+                if "organization" in data:
+                    out["organization"] = self._seed_org(data["organization"])
                 return out
             except Exception:
-                self.region_clients, self.tenants, self.hosts, self.config = saved
+                (self.region_clients, self.tenants, self.hosts, self.config,
+                 self.org_clients) = saved
                 raise
 
     def _seed_region(self, r):
@@ -380,6 +393,21 @@ class State:
         return {"region": code, "register_host": "register.%s.%s" % (code, DOMAIN),
                 "clients": made}
 
+    def _seed_org(self, o):
+        """The organization (one in the fake: it owns every subscription) and its
+        organization-level OAuth clients, which get tokens on the console host only."""
+        if not isinstance(o, dict):
+            raise SeedError("organization must be an object")
+        bad = set(o) - {"clients"}
+        if bad:
+            raise SeedError("unknown organization key(s) %s" % sorted(bad))
+        made = []
+        for c in _list(o.get("clients", []), "organization clients"):
+            cl = self._make_client(c, "org")
+            self.org_clients[cl.client_id] = cl
+            made.append(cl.public())
+        return {"host": CONSOLE_HOST, "clients": made}
+
     def _make_client(self, c, kind, region=None, tenant_id=None):
         if not isinstance(c, dict):
             raise SeedError("a client must be an object")
@@ -392,10 +420,12 @@ class State:
         if self.find_client(cid):
             raise SeedError("duplicate client_id %r" % cid)
         name = c.get("name") or ("regional client " + cid if kind == "region" else "client " + cid)
-        scopes = c.get("scopes", REGION_SCOPES if kind == "region" else TENANT_CLIENT_SCOPES)
+        scopes = c.get("scopes", {"region": REGION_SCOPES, "org": ORG_SCOPES}.get(kind, TENANT_CLIENT_SCOPES))
         roles = c.get("roles", ["TenantAdmin"])
         if kind == "region" and "roles" in c:
             raise SeedError("regional clients always act as TenantAdmin; 'roles' is for tenant clients")
+        if kind == "org" and "roles" in c:
+            raise SeedError("organization clients have no user and no roles")
         return Client(cid, secret, name, kind, region, tenant_id, scopes, roles)
 
     def create_tenant(self, hostnames, tid=None, name=None, status="active", created=None):

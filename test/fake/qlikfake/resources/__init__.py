@@ -5,7 +5,9 @@ import importlib
 MODULES = ["oauth", "users", "tenants", "temp_contents",
            "licenses", "roles", "groups", "web_integrations", "identity_providers",
            # after groups: space seeds may assign seeded groups; apps seed into spaces
-           "spaces", "items", "apps"]
+           "spaces", "items", "apps",
+           # the Organization APIs (console host)
+           "org_tenants"]
 
 
 def load():

@@ -1,4 +1,4 @@
-"""POST /oauth/token on tenant and register hosts (client credentials).
+"""POST /oauth/token on tenant, register and console hosts (client credentials).
 
 Contract: shared/research/qlik-api.md 2.1 and oauth.json. Error codes and titles for failed
 token requests are not documented anywhere we found; the fake uses the OAuth 2.0 (RFC 6749
@@ -56,13 +56,14 @@ def _form(ctx):
     raise _bad("Content-Type must be application/json or application/x-www-form-urlencoded")
 
 
-@route("POST", "/oauth/token", service="oauth", hosts="both", auth=False)
+@route("POST", "/oauth/token", service="oauth", hosts="any", auth=False)
 def token(ctx):
     data = _form(ctx)
     state = ctx.state
     cid = data.get("client_id")
     if isinstance(cid, str) and cid and state.config["rate_limits"].get("enabled", True):
-        scope_key = ctx.tenant.id if ctx.kind == "tenant" else "register:" + ctx.region
+        scope_key = (ctx.tenant.id if ctx.kind == "tenant" else "console" if ctx.kind == "console"
+                     else "register:" + ctx.region)
         wait = LIMITER.check(state.config["rate_limits"], scope_key, "client:" + cid, "POST",
                              "/oauth/token", "2", 100)
         if wait is not None:
@@ -92,8 +93,12 @@ def token(ctx):
     if client is None or not hmac.compare_digest(client.secret.encode(), data["client_secret"].encode()):
         raise invalid
     # Where the client may get tokens: a regional client on its register host and every
-    # tenant of its region; a tenant-level client only on its own tenant.
-    if client.kind == "region":
+    # tenant of its region; a tenant-level client only on its own tenant; an
+    # organization-level client only on the console host, where no other client works.
+    if client.kind == "org" or ctx.kind == "console":
+        if client.kind != "org" or ctx.kind != "console":
+            raise invalid
+    elif client.kind == "region":
         if client.region != ctx.region:
             raise invalid
     elif ctx.kind != "tenant" or client.tenant_id != ctx.tenant.id:
@@ -104,7 +109,7 @@ def token(ctx):
             raise _bad("scope(s) not granted to this client: %s" % " ".join(missing),
                        code="OAUTH-4", title="invalid_scope")
 
-    key = ctx.tenant.id if ctx.kind == "tenant" else ctx.region
+    key = ctx.tenant.id if ctx.kind == "tenant" else "org" if ctx.kind == "console" else ctx.region
     tok = state.issue_token(ctx.kind, key, client, scope)
     body = {"access_token": tok.value, "token_type": "bearer",
             "expires_in": int(round(tok.expires_at - tok.issued_at)),
