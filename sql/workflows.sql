@@ -78,7 +78,7 @@ SELECT workflow, state, attempts FROM qlikcloud.jobs ORDER BY id;
 -- call refused (a 429 that outlived the retries: Qlik did nothing).
 \! $FAKECTL POST /faults '{"host":"f-alias-lookup.us.qlikcloud.com","path":"/oauth/token","kind":"status","status":503}' >/dev/null
 CALL qlikcloud.qlik_onboard('f-alias-lookup');
-\! $FAKECTL POST /faults '{"path":"/api/v1/licenses/overview","kind":"status","status":503}' >/dev/null
+\! $FAKECTL POST /faults '{"path":"/api/v1/licenses/overview","kind":"status","status":503,"skip":1}' >/dev/null
 CALL qlikcloud.qlik_onboard('f-license');
 \! $FAKECTL POST /faults '{"path":"/api/v1/tenants","method":"POST","kind":"status","status":429,"retry_after":0}' >/dev/null
 CALL qlikcloud.qlik_onboard('f-create-429');

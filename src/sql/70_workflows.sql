@@ -165,6 +165,178 @@ CREATE TRIGGER workflow_settings_touch BEFORE UPDATE ON qlikcloud.workflow_setti
     FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.touch_updated_at();
 
 ------------------------------------------------------------------------------
+-- Settings are checked when they are written: everything that can be known
+-- without asking Qlik (qlik_check_settings asks Qlik the rest, and the
+-- first onboarding step, preflight, runs it before any tenant is created).
+------------------------------------------------------------------------------
+
+-- Qlik Cloud's regions (register.<region>.qlikcloud.com), and the roles a
+-- group may hold in a managed space.
+CREATE FUNCTION qlikcloud.qlik_regions()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY['us', 'eu', 'de', 'uk', 'jp', 'ap', 'sg', 'in']
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_regions() IS
+'Qlik Cloud''s region codes (us, eu, de, uk, jp, ap, sg, in): tenants of a region are created at register.<region>.qlikcloud.com.';
+
+CREATE FUNCTION qlikcloud.qlik_space_roles(space_type text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE space_type
+        WHEN 'shared' THEN ARRAY['codeveloper', 'consumer', 'dataconsumer', 'facilitator', 'producer']
+        WHEN 'managed' THEN ARRAY['basicconsumer', 'consumer', 'contributor', 'dataconsumer', 'facilitator', 'publisher']
+        WHEN 'data' THEN ARRAY['consumer', 'dataconsumer', 'datapreview', 'facilitator', 'operator', 'producer', 'publisher']
+    END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_space_roles(text) IS
+'The roles Qlik allows in a space of this type (shared, managed, data); NULL for another type.';
+
+-- The credential that serves a host (or the credential of that name that
+-- serves one host), as the extension picks it for a call: NULL if none.
+CREATE FUNCTION qlikcloud.qlik_credential_for(target text)
+RETURNS text
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    WITH h AS (SELECT lower(rtrim(regexp_replace(btrim(target), '^https://', '', 'i'), '/')) AS host)
+    SELECT c.name
+    FROM qlikcloud.credential_list c, h
+    WHERE (c.name = btrim(target) AND c.host_pattern NOT LIKE '*%')
+       OR c.host_pattern = h.host
+       OR (c.host_pattern LIKE '*.%' AND strpos(h.host, '.') > 1
+           AND substr(h.host, strpos(h.host, '.') + 1) = substr(c.host_pattern, 3))
+    ORDER BY c.name = btrim(target) DESC, c.host_pattern NOT LIKE '*%' DESC, length(c.host_pattern) DESC
+    LIMIT 1
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_credential_for(text) IS
+'The name of the credential that serves a host (or the credential of that name, if it serves one host), as a call would pick it; NULL if none does.';
+
+-- What is wrong with a PEM public key (or certificate), NULL if nothing:
+-- its header and footer, its base64, and the DER structure inside
+-- (a SEQUENCE of the right length; for a key, a known algorithm).
+CREATE FUNCTION qlikcloud.qlik_pem_problem(pem text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m text[] := regexp_match(btrim(pem, E' \t\r\n'),
+                             '^-----BEGIN (PUBLIC KEY|CERTIFICATE)-----[ \t]*\r?\n([A-Za-z0-9+/=\s]+?)\r?\n-----END (PUBLIC KEY|CERTIFICATE)-----$');
+    body text;
+    der bytea;
+    len integer;
+    hdr integer := 2;
+BEGIN
+    IF m IS NULL THEN
+        RETURN 'not a PEM public key: expected -----BEGIN PUBLIC KEY----- (or CERTIFICATE), lines of base64, and the matching -----END ...----- line';
+    ELSIF m[1] <> m[3] THEN
+        RETURN format('the footer says %s, the header %s', m[3], m[1]);
+    END IF;
+    body := regexp_replace(m[2], '\s', '', 'g');
+    IF body !~ '^[A-Za-z0-9+/]+={0,2}$' OR length(body) % 4 <> 0 THEN
+        RETURN 'its base64 is malformed';
+    END IF;
+    der := decode(body, 'base64');
+    IF length(der) < 32 OR get_byte(der, 0) <> 48 THEN
+        RETURN 'its content is not a DER structure (a SEQUENCE)';
+    END IF;
+    len := get_byte(der, 1);
+    IF len >= 128 THEN
+        hdr := 2 + (len - 128);
+        IF len - 128 NOT BETWEEN 1 AND 3 THEN
+            RETURN 'its content is not a DER structure (bad length)';
+        END IF;
+        len := 0;
+        FOR i IN 2 .. hdr - 1 LOOP
+            len := len * 256 + get_byte(der, i);
+        END LOOP;
+    END IF;
+    IF hdr + len <> length(der) THEN
+        RETURN format('its content is truncated or has trailing bytes (%s bytes, the structure says %s)',
+                      length(der), hdr + len);
+    END IF;
+    IF m[1] = 'PUBLIC KEY' AND position('\x2a864886f70d010101'::bytea IN der) = 0      -- rsaEncryption
+                           AND position('\x2a8648ce3d0201'::bytea IN der) = 0          -- id-ecPublicKey
+    THEN
+        RETURN 'it is not an RSA or EC public key';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_pem_problem(text) IS
+'What is wrong with a PEM public key or certificate (header and footer, base64, DER structure, an RSA or EC key), NULL if nothing.';
+
+CREATE FUNCTION qlikcloud._workflow_settings_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad text;
+    problem text;
+    src record;
+BEGIN
+    IF NOT NEW.region = ANY (qlikcloud.qlik_regions()) THEN
+        RAISE EXCEPTION 'workflow_settings.region: unknown region "%"', NEW.region
+            USING ERRCODE = '23514', COLUMN = 'region', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected one of Qlik Cloud''s regions: ' || array_to_string(qlikcloud.qlik_regions(), ', ') || '.';
+    END IF;
+    SELECT string_agg(format('"%s"', r), ', ') INTO bad
+    FROM unnest(NEW.group_space_roles) AS r WHERE r IS NULL OR NOT r = ANY (qlikcloud.qlik_space_roles('managed'));
+    IF bad IS NOT NULL OR (NEW.group_name IS NOT NULL AND cardinality(NEW.group_space_roles) = 0) THEN
+        RAISE EXCEPTION 'workflow_settings.group_space_roles: % is not a role of a managed space', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'group_space_roles', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected one or more of ' || array_to_string(qlikcloud.qlik_space_roles('managed'), ', ') || '.';
+    END IF;
+    SELECT string_agg(format('"%s"', o), ', ') INTO bad
+    FROM unnest(NEW.web_integration_origins) AS o
+    WHERE o IS NULL OR o !~* '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
+    IF bad IS NOT NULL OR cardinality(NEW.web_integration_origins) = 0 THEN
+        RAISE EXCEPTION 'workflow_settings.web_integration_origins: % is not an origin', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'web_integration_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).';
+    END IF;
+    IF NEW.jwt_issuer IS NOT NULL AND btrim(NEW.jwt_issuer) = '' OR NEW.jwt_key_id IS NOT NULL AND btrim(NEW.jwt_key_id) = '' THEN
+        RAISE EXCEPTION 'workflow_settings.%: empty', CASE WHEN btrim(NEW.jwt_issuer) = '' THEN 'jwt_issuer' ELSE 'jwt_key_id' END
+            USING ERRCODE = '23514', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the issuer (iss) and key id (kid) of your application''s JWTs, or NULL in all three jwt_ columns for no identity provider.';
+    END IF;
+    problem := qlikcloud.qlik_pem_problem(NEW.jwt_public_key);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_public_key: %', problem
+            USING ERRCODE = '23514', COLUMN = 'jwt_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the PEM public key (or certificate) that verifies your application''s JWTs, as openssl writes it: -----BEGIN PUBLIC KEY-----, base64 lines, -----END PUBLIC KEY-----.';
+    END IF;
+    IF NEW.template_app_name IS NOT NULL AND btrim(NEW.template_app_name) = '' THEN
+        RAISE EXCEPTION 'workflow_settings.template_app_name: empty'
+            USING ERRCODE = '23514', COLUMN = 'template_app_name', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the name of an app of template_source, or NULL for no app.';
+    END IF;
+    -- Every host the workflows call on the profile's behalf needs a credential.
+    FOR src IN SELECT * FROM (VALUES
+            ('license_source', NEW.license_source),
+            ('admin_source', NEW.admin_source),
+            ('template_source', NEW.template_source),
+            ('region', qlikcloud.qlik_register_host(NEW.region))) AS v (col, target)
+        WHERE v.target IS NOT NULL
+    LOOP
+        IF qlikcloud.qlik_credential_for(src.target) IS NULL THEN
+            RAISE EXCEPTION 'workflow_settings.%: no credential serves %', src.col, src.target
+                USING ERRCODE = '23514', COLUMN = src.col, TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                      DETAIL = CASE WHEN src.col = 'region'
+                                    THEN format('Tenants of region %s are created at %s, with a regional OAuth client.', NEW.region, src.target)
+                                    ELSE 'Expected the host name of a tenant (acme.us.qlikcloud.com), or the name of a credential that serves one host.' END,
+                      HINT = 'Add a credential first: SELECT qlikcloud.qlik_set_credential(name, host_pattern, client_id, client_secret), for instance with host pattern *.'
+                             || NEW.region || '.qlikcloud.com for a regional client.';
+        END IF;
+    END LOOP;
+    IF NEW.tenant_lookup IS NOT NULL
+       AND pg_catalog.to_regprocedure(NEW.tenant_lookup || '(text, text, text, timestamp with time zone)') IS NULL THEN
+        RAISE EXCEPTION 'workflow_settings.tenant_lookup: no function %(text, text, text, timestamptz)', NEW.tenant_lookup
+            USING ERRCODE = '23514', COLUMN = 'tenant_lookup', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the schema-qualified name of a function f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER workflow_settings_check BEFORE INSERT OR UPDATE ON qlikcloud.workflow_settings
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud._workflow_settings_check();
+
+------------------------------------------------------------------------------
 -- Helpers
 ------------------------------------------------------------------------------
 CREATE FUNCTION qlikcloud.qlik_register_host(region text)
@@ -195,6 +367,34 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_tem
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_scim_string(text) IS
 'A value quoted for a SCIM filter: qlik_list_users(host, ''subject eq '' || qlik_scim_string(subject)).';
+
+-- Qlik's Organization API (console.qlikcloud.com, an organization-level
+-- OAuth client): the tenants of a subscription, which no tenant or register
+-- host lists. It settles a tenant creation whose answer was lost.
+CREATE FUNCTION qlikcloud.qlik_org_host()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'console.qlikcloud.com'
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_org_host() IS
+'The host of Qlik''s Organization APIs (console.qlikcloud.com): a credential for it, an organization-level OAuth client, lets the workflows list the tenants of a subscription.';
+
+CREATE FUNCTION qlikcloud.qlik_org_tenants(subscription_id text, created_since timestamptz DEFAULT NULL)
+RETURNS TABLE (id text, name text, status text, created_at timestamptz, hostnames text[],
+               region_code text, tenant jsonb)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x->>'id', x->>'name', x->>'status', (x->>'createdAt')::timestamptz,
+           ARRAY(SELECT jsonb_array_elements_text(coalesce(x->'hostnames', '[]'))),
+           x->>'regionCode', x
+    FROM qlikcloud.qlik_api_list(qlikcloud.qlik_org_host(),
+             '/api/core/tenants?limit=100&sort=createdAt&filter=subscriptionId eq '
+             || qlikcloud.qlik_scim_string(subscription_id)
+             || coalesce(' and createdAt ge '
+                         || qlikcloud.qlik_scim_string(to_char(created_since AT TIME ZONE 'UTC',
+                                                              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), '')) AS x
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_org_tenants(text, timestamptz) IS
+'The tenants of a subscription (its license number), created since created_since if given, from Qlik''s Organization API (GET /api/core/tenants on console.qlikcloud.com, all pages): id (as the tenant API knows it), name, status, created_at, hostnames, region_code, and the whole object.';
 
 -- The customer's registry row, locked until the end of the transaction.
 CREATE FUNCTION qlikcloud.qlik_lock_customer(customer_key text, need_tenant boolean DEFAULT false)
@@ -233,6 +433,164 @@ BEGIN
                   HINT = 'INSERT INTO qlikcloud.workflow_settings (profile, license_source, ...) VALUES (...).';
     END IF;
     RETURN s;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Settings checked against Qlik, before any tenant is created
+------------------------------------------------------------------------------
+
+-- The template app of a source: the oldest app of that name that is not a
+-- published copy; NULL if there is none.
+CREATE FUNCTION qlikcloud._template_app(source text, app_name text)
+RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT i.resource_id
+    FROM qlikcloud.qlik_list_items(source, resource_type => 'app', name => app_name) AS i
+    WHERE i.name = app_name
+    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at
+    LIMIT 1
+$$;
+
+CREATE FUNCTION qlikcloud.qlik_check_settings(profile text DEFAULT 'default')
+RETURNS TABLE ("check" text, ok boolean, required boolean, detail text, error_code text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings;
+    register text;
+    lic qlikcloud.license_overview;
+    source_tenant qlikcloud.tenant;
+    cred text;
+    app text;
+    admin_src text;
+    n bigint;
+    st text; msg text; det text;
+BEGIN
+    SELECT * INTO s FROM qlikcloud.workflow_settings w WHERE w.profile = $1;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'settings', false, true, format('no row for profile %s in qlikcloud.workflow_settings', $1), 'QKW02';
+        RETURN;
+    END IF;
+    register := qlikcloud.qlik_register_host(s.region);
+    admin_src := coalesce(s.admin_source, s.license_source);
+    -- 1. A credential for every host called on the profile's behalf.
+    RETURN QUERY
+    SELECT 'credential for ' || v.col, c.name IS NOT NULL, true,
+           coalesce(format('%s is served by credential %s', v.target, c.name),
+                    format('no credential serves %s', v.target)),
+           CASE WHEN c.name IS NULL THEN 'QK001' END
+    FROM (VALUES (1, 'license_source', s.license_source), (2, 'register host', register),
+                 (3, 'admin_source', admin_src),
+                 (4, 'template_source', CASE WHEN s.template_app_name IS NOT NULL THEN coalesce(s.template_source, s.license_source) END))
+         AS v (i, col, target)
+         LEFT JOIN LATERAL (SELECT qlikcloud.qlik_credential_for(v.target) AS name) AS c ON true
+    WHERE v.target IS NOT NULL ORDER BY v.i;
+    -- 2. The license that creates tenants: readable, valid.
+    BEGIN
+        lic := qlikcloud.qlik_license_overview(s.license_source);
+        RETURN QUERY SELECT 'license', lic.status = 'Ok' AND lic.license_key IS NOT NULL, true,
+            format('license %s (%s) of %s: status %s', lic.license_number, lic.product, s.license_source, lic.status),
+            CASE WHEN lic.status IS DISTINCT FROM 'Ok' THEN 'QKW02' END;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RETURN QUERY SELECT 'license', false, true,
+            format('cannot read the license of %s: %s (%s)', s.license_source, msg, det), st;
+    END;
+    -- 3. The register host answers the regional client (a tenant of another
+    -- region is a 404 there: the client is good all the same).
+    BEGIN
+        source_tenant := qlikcloud.qlik_current_tenant(s.license_source);
+        BEGIN
+            PERFORM qlikcloud.qlik_get_tenant(register, source_tenant.id);
+        EXCEPTION WHEN SQLSTATE 'QK404' THEN
+            NULL;
+        END;
+        RETURN QUERY SELECT 'register host', true, true, format('%s answers its credential', register), NULL::text;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RETURN QUERY SELECT 'register host', false, true, format('%s: %s (%s)', register, msg, det), st;
+    END;
+    -- 4. The admin source has a user to make admin of customers that name none.
+    BEGIN
+        cred := (qlikcloud.qlik_first_user(admin_src)).id;
+        RETURN QUERY SELECT 'admin source', cred IS NOT NULL, true,
+            CASE WHEN cred IS NULL THEN format('%s has no user', admin_src)
+                 ELSE format('%s has a first user', admin_src) END,
+            CASE WHEN cred IS NULL THEN 'QKW02' END;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RETURN QUERY SELECT 'admin source', false, true, format('%s: %s (%s)', admin_src, msg, det), st;
+    END;
+    -- 5. The template app exists.
+    IF s.template_app_name IS NOT NULL THEN
+        BEGIN
+            app := qlikcloud._template_app(coalesce(s.template_source, s.license_source), s.template_app_name);
+            RETURN QUERY SELECT 'template app', app IS NOT NULL, true,
+                CASE WHEN app IS NULL THEN format('no app named "%s" in %s', s.template_app_name, coalesce(s.template_source, s.license_source))
+                     ELSE format('app %s "%s" of %s', app, s.template_app_name, coalesce(s.template_source, s.license_source)) END,
+                CASE WHEN app IS NULL THEN 'QKW02' END;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+            RETURN QUERY SELECT 'template app', false, true, format('%s: %s (%s)', coalesce(s.template_source, s.license_source), msg, det), st;
+        END;
+    END IF;
+    -- 6. Optional: the organization's tenant list, which settles a tenant
+    -- creation of unknown outcome without an operator.
+    IF qlikcloud.qlik_credential_for(qlikcloud.qlik_org_host()) IS NULL THEN
+        RETURN QUERY SELECT 'organization', true, false,
+            format('no credential serves %s: a tenant creation of unknown outcome needs tenant_lookup or an operator', qlikcloud.qlik_org_host()),
+            NULL::text;
+    ELSIF lic.license_number IS NOT NULL THEN
+        BEGIN
+            SELECT count(*) INTO n FROM qlikcloud.qlik_org_tenants(lic.license_number);
+            RETURN QUERY SELECT 'organization', true, false,
+                format('subscription %s lists %s tenants', lic.license_number, n), NULL::text;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+            RETURN QUERY SELECT 'organization', false, false, format('%s: %s (%s)', qlikcloud.qlik_org_host(), msg, det), st;
+        END;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_check_settings(text) IS
+'Checks a profile''s settings against Qlik, one row per check: a credential for every source and the register host, the license readable and valid, the register host answering, the admin source''s first user, the template app, and (optional) the organization''s tenant list. Onboarding runs the required ones (step preflight) before it creates a tenant.';
+
+-- preflight: before a tenant is created, the settings are checked against
+-- Qlik (qlik_check_settings): a failure creates nothing. A failure that
+-- retrying may cure (a 5xx, a timeout) is raised as it came; anything else
+-- fails the job for good (QKW02), with every failed check in its detail.
+CREATE FUNCTION qlikcloud.qlik_step_preflight(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    c record;
+    failed text := '';
+    retry record;
+    passed integer := 0;
+BEGIN
+    IF t.tenant_id IS NOT NULL OR t.create_intent_at IS NOT NULL THEN
+        RETURN 'tenant created or creation started: nothing to check';
+    END IF;
+    FOR c IN SELECT * FROM qlikcloud.qlik_check_settings(t.profile) AS x WHERE x.required LOOP
+        IF c.ok THEN
+            passed := passed + 1;
+        ELSE
+            failed := failed || c."check" || ': ' || c.detail || E'.\n';
+            IF retry IS NULL AND c.error_code IS NOT NULL AND NOT qlikcloud.qlik_error_is_final(c.error_code) THEN
+                retry := c;
+            END IF;
+        END IF;
+    END LOOP;
+    IF retry IS NOT NULL THEN
+        RAISE EXCEPTION 'preflight of customer "%" could not check %: %', t.customer_key, retry."check", retry.detail
+            USING ERRCODE = retry.error_code, HINT = 'Nothing was created; the job will be retried.';
+    ELSIF failed <> '' THEN
+        RAISE EXCEPTION 'the settings of profile % cannot onboard customer "%"', t.profile, t.customer_key
+            USING ERRCODE = 'QKW02', DETAIL = rtrim(failed, E'\n'),
+                  HINT = format('Nothing was created. Fix qlikcloud.workflow_settings or the credentials (SELECT * FROM qlikcloud.qlik_check_settings(%L)), then onboard the customer again.', t.profile);
+    END IF;
+    RETURN format('settings checked (%s checks)', passed);
 END
 $$;
 
@@ -960,6 +1318,8 @@ COMMENT ON FUNCTION qlikcloud.qlik_confirm_new_tenant(text) IS
 
 COMMENT ON FUNCTION qlikcloud.qlik_step_register(text, jsonb) IS
 'Step register: the customer''s row in qlikcloud.managed_tenants, from args (profile, alias_hostname, admin_subject, admin_name, admin_email); no call to Qlik.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_preflight(text, jsonb) IS
+'Step preflight: before the tenant is created, checks the profile''s settings against Qlik (qlik_check_settings); a failure creates nothing: QKW02 with every failed check, or the error itself if retrying may cure it.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_tenant_intent(text, jsonb) IS
 'Step tenant_intent: checks that the alias hostname is free and records the intent to create the tenant; if an earlier attempt left an intent, settles it first (adopts the tenant found at the alias or through tenant_lookup, or stops with QKW01 for an operator).';
 COMMENT ON FUNCTION qlikcloud.qlik_step_create_tenant(text, jsonb) IS

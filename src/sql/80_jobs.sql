@@ -16,11 +16,11 @@ RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         -- Onboarding and reactivating are one: whatever is missing is done.
-        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'tenant_intent', 'create_tenant', 'set_alias',
+        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias',
                                      'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
                                      'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
                                      'mark_ready']
-        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'tenant_intent', 'create_tenant', 'set_alias']
+        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias']
         WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
         WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
                                     'spaces', 'space_assignment']
