@@ -442,7 +442,7 @@ $$;
 
 -- The template app of a source: the oldest app of that name that is not a
 -- published copy; NULL if there is none.
-CREATE FUNCTION qlikcloud._template_app(source text, app_name text)
+CREATE FUNCTION qlikcloud.qlik_template_app(source text, app_name text)
 RETURNS text
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     SELECT i.resource_id
@@ -451,6 +451,8 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at
     LIMIT 1
 $$;
+COMMENT ON FUNCTION qlikcloud.qlik_template_app(text, text) IS
+'The id of the template app named app_name in source: the oldest app of that name that is not a published copy; NULL if there is none.';
 
 CREATE FUNCTION qlikcloud.qlik_check_settings(profile text DEFAULT 'default')
 RETURNS TABLE ("check" text, ok boolean, required boolean, detail text, error_code text)
@@ -524,7 +526,7 @@ BEGIN
     -- 5. The template app exists.
     IF s.template_app_name IS NOT NULL THEN
         BEGIN
-            app := qlikcloud._template_app(coalesce(s.template_source, s.license_source), s.template_app_name);
+            app := qlikcloud.qlik_template_app(coalesce(s.template_source, s.license_source), s.template_app_name);
             RETURN QUERY SELECT 'template app', app IS NOT NULL, true,
                 CASE WHEN app IS NULL THEN format('no app named "%s" in %s', s.template_app_name, coalesce(s.template_source, s.license_source))
                      ELSE format('app %s "%s" of %s', app, s.template_app_name, coalesce(s.template_source, s.license_source)) END,

@@ -1,7 +1,7 @@
 """Injected faults and latency, steered through the control interface.
 
 A fault applies to the next `count` requests that match its optional host, method and path
-(exact, or a prefix when the pattern ends in "*"), after letting `skip` matching requests
+(exact, a prefix when the pattern ends in "*", or "*" anywhere for any characters), after letting `skip` matching requests
 through. Faults are tried in the order they were added; the first live match wins.
 Kinds:
   status     answer `status` with a Qlik error body (edge style, or `service`), optional
@@ -17,6 +17,7 @@ Kinds:
   redirect   `status` (301/302/303/307/308, default 302) with Location `location`
 """
 import itertools
+import re
 import threading
 
 KINDS = ("status", "drop", "hang", "slow", "malformed", "truncate", "huge", "redirect")
@@ -28,8 +29,12 @@ class FaultError(Exception):
 
 
 def path_match(pattern, path):
+    """"/exact", "/prefix*", or "*" anywhere, each standing for any run of characters
+    ("/api/v1/apps/*/publish": the publish of any app)."""
     if pattern is None or pattern == "":
         return True
+    if "*" in pattern[:-1]:
+        return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), path) is not None
     if pattern.endswith("*"):
         return path.startswith(pattern[:-1])
     return path == pattern
