@@ -99,13 +99,15 @@ WHERE j.customer_key::int BETWEEN 20 AND 27;
 
 ------------------------------------------------------------------------------
 -- 4. A runner terminated mid-job (pg_terminate_backend): its job is taken
--- over, once it has been still for takeover_after, and continues where it
--- stopped, finding what the dead runner's last call made.
+-- over once the dead runner's request can no longer land (its
+-- qlikcloud.timeout after it was seen gone, plus takeover_after), and
+-- continues where it stopped, finding what the dead runner's last call made.
+-- (SIGKILL and immediate shutdowns at every step: test/kill-runners.)
 ------------------------------------------------------------------------------
 \! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"POST","kind":"slow","ms":1500}' >/dev/null
 \! $FAKECTL POST /counters/reset >/dev/null
 INSERT INTO public.customers VALUES (11, 'Epsilon', NULL);
-\! PGAPPNAME=qt_runner_b psql -X -c "CALL qlikcloud.qlik_run_jobs()" >/dev/null 2>&1 &
+\! PGAPPNAME=qt_runner_b PGOPTIONS='-c qlikcloud.timeout=2s' psql -X -c "CALL qlikcloud.qlik_run_jobs()" >/dev/null 2>&1 &
 -- Runner B has listed the web integrations: it is creating one.
 \! for i in $(seq 600); do [ "$($FAKECTL count '' /api/v1/web-integrations GET)" = 1 ] && break; sleep 0.1; done
 SELECT qt.wait_until($$SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_runner_b'
@@ -114,10 +116,11 @@ SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE appli
 -- The fake still creates the web integration the dead runner asked for.
 \! for i in $(seq 100); do [ "$($FAKECTL count '' /api/v1/web-integrations POST)" = 1 ] && break; sleep 0.1; done
 SELECT state, attempts FROM qlikcloud.jobs WHERE customer_key = '11';
--- Too soon: the default takeover_after (30 s) has not passed.
-CALL qlikcloud.qlik_run_jobs();
-SELECT state, attempts FROM qlikcloud.jobs WHERE customer_key = '11';
+-- Too soon: a request of the dead runner could still land at Qlik until its
+-- qlikcloud.timeout (2 s) has passed since its lease was seen free.
 CALL qlikcloud.qlik_run_jobs(takeover_after => '0');
+SELECT state, attempts, runner_gone_at IS NOT NULL AS seen_gone, request_bound FROM qlikcloud.jobs WHERE customer_key = '11';
+CALL qlikcloud.qlik_run_jobs(takeover_after => '0', poll => true, max_jobs => 1, max_seconds => 20);
 SELECT a.attempt, a.outcome, a.error LIKE 'runner % went away' AS runner_gone,
        cardinality(a.steps) > 0 AS did_steps
 FROM qlikcloud.job_attempts a JOIN qlikcloud.jobs j ON j.id = a.job_id
@@ -161,8 +164,14 @@ FROM qlikcloud.jobs WHERE customer_key = '13';
 UPDATE qlikcloud.jobs SET run_after = now() WHERE customer_key = '13';
 \! $QLIKCLOUD_TOP/test/cancel-backend qt_cancel_runner &
 CALL qlikcloud.qlik_run_jobs() /* qt_cancel_runner */;
-SELECT state, attempts, last_sqlstate FROM qlikcloud.jobs WHERE customer_key = '13';
+-- The request it cut off may still land at Qlik: no attempt before its
+-- qlikcloud.timeout has passed (here made to pass at once).
+SELECT state, attempts, last_sqlstate, quiet_until > now() + interval '100 seconds' AS quiet_for_the_timeout
+FROM qlikcloud.jobs WHERE customer_key = '13';
 UPDATE qlikcloud.jobs SET run_after = now() WHERE customer_key = '13';
+CALL qlikcloud.qlik_run_jobs();
+SELECT state FROM qlikcloud.jobs WHERE customer_key = '13';
+UPDATE qlikcloud.jobs SET quiet_until = now() WHERE customer_key = '13';
 CALL qlikcloud.qlik_run_jobs();
 SELECT state FROM qlikcloud.jobs WHERE customer_key = '13';
 

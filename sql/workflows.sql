@@ -10,6 +10,9 @@ SET client_min_messages = warning;
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
 -- A fault on a GET fails the step at once, as one on a POST does.
 SET qlikcloud.max_attempts = 1;
+-- A request cut off (a dropped answer) may land at Qlik until qlikcloud.timeout has
+-- passed: a rerun waits that long first. Short here: the fake answers at once.
+SET qlikcloud.timeout = '2s';
 TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 
@@ -217,6 +220,59 @@ SELECT m.customer_key, m.state, m.create_attempts, qt.unid(s) AS intent_step
 FROM qlikcloud.managed_tenants m JOIN qlikcloud.jobs j ON j.customer_key = m.customer_key
 JOIN qlikcloud.job_attempts a ON a.job_id = j.id, unnest(a.steps) AS s
 WHERE m.customer_key LIKE 'g-%' AND s LIKE 'tenant_intent%' ORDER BY 1, j.id, a.attempt;
+
+-- With an organization-level credential, Qlik's Organization API lists the
+-- subscription's tenants: an unknown outcome settles itself, no lookup
+-- function needed.
+\! $FAKECTL POST /seed '{"organization":{"clients":[{"client_id":"org-client","client_secret":"S3cr3t-org-0c1d2e3f"}]}}' >/dev/null
+SELECT qlikcloud.qlik_set_credential('organization', 'console.qlikcloud.com', 'org-client', 'S3cr3t-org-0c1d2e3f');
+\! $FAKECTL POST /faults '{"path":"/api/v1/tenants","method":"POST","kind":"truncate"}' >/dev/null
+CALL qlikcloud.qlik_onboard('h-lost');
+CALL qlikcloud.qlik_onboard('h-lost');
+SELECT customer_key, state, last_sqlstate, qt.unid(last_error) AS last_error FROM qlikcloud.managed_tenants WHERE customer_key = 'h-lost';
+-- A failover to a standby that lost the last commits: the registry goes back
+-- to the moment the intent was recorded, after the tenant was created (its
+-- alias not yet set). The rerun finds the tenant; it creates no second one.
+CREATE TABLE qt.registry_at_intent (LIKE qlikcloud.managed_tenants);
+CREATE FUNCTION qt.keep_intent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.state = 'creating' AND NEW.customer_key = 'h-failover' THEN
+    INSERT INTO qt.registry_at_intent SELECT NEW.*;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER keep_intent AFTER UPDATE ON qlikcloud.managed_tenants FOR EACH ROW EXECUTE FUNCTION qt.keep_intent();
+\! $FAKECTL POST /faults '{"path":"/api/v1/tenants/*","method":"PATCH","kind":"status","status":503}' >/dev/null
+CALL qlikcloud.qlik_onboard('h-failover');
+SELECT state, tenant_id IS NOT NULL AS has_tenant, failed_step FROM qlikcloud.managed_tenants WHERE customer_key = 'h-failover';
+DELETE FROM qlikcloud.managed_tenants WHERE customer_key = 'h-failover';
+INSERT INTO qlikcloud.managed_tenants SELECT * FROM qt.registry_at_intent;
+SELECT state, tenant_id IS NULL AS tenant_forgotten, create_intent_at IS NOT NULL AS intent_kept
+FROM qlikcloud.managed_tenants WHERE customer_key = 'h-failover';
+CALL qlikcloud.qlik_onboard('h-failover');
+DROP TRIGGER keep_intent ON qlikcloud.managed_tenants;
+-- Two creations of unknown outcome at once: each sees two candidates, so
+-- neither guesses; an operator adopts.
+\! $FAKECTL POST /faults '{"path":"/api/v1/tenants","method":"POST","kind":"truncate","count":2}' >/dev/null
+CALL qlikcloud.qlik_onboard('h-twin-a');
+CALL qlikcloud.qlik_onboard('h-twin-b');
+CALL qlikcloud.qlik_onboard('h-twin-a');
+SELECT customer_key, state, last_sqlstate FROM qlikcloud.managed_tenants WHERE customer_key LIKE 'h-twin%' ORDER BY 1;
+SELECT j.last_error_detail ~ '^Candidates: [A-Za-z0-9_-]+, [A-Za-z0-9_-]+ \(2 of them created after another customer''s creation started\)\.$' AS two_candidates
+FROM qlikcloud.jobs j WHERE j.customer_key = 'h-twin-a' ORDER BY j.id DESC LIMIT 1;
+SELECT state FROM qlikcloud.qlik_adopt_tenant('h-twin-a',
+    (SELECT o.id FROM qlikcloud.managed_tenants m, qlikcloud.qlik_org_tenants(
+         (qlikcloud.qlik_license_overview('source.us.qlikcloud.com')).license_number, m.create_intent_at) AS o
+     WHERE m.customer_key = 'h-twin-a' AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants r WHERE r.tenant_id = o.id)
+     ORDER BY o.created_at LIMIT 1));
+CALL qlikcloud.qlik_run_jobs();
+-- The other one is then the only candidate left: adopted.
+CALL qlikcloud.qlik_onboard('h-twin-b');
+SELECT m.customer_key, m.state, m.create_attempts, qt.unid(s) AS intent_step
+FROM qlikcloud.managed_tenants m JOIN qlikcloud.jobs j ON j.customer_key = m.customer_key
+JOIN qlikcloud.job_attempts a ON a.job_id = j.id, unnest(a.steps) AS s
+WHERE m.customer_key LIKE 'h-%' AND s LIKE 'tenant_intent%' ORDER BY 1, j.id, a.attempt;
+SELECT qlikcloud.qlik_drop_credential('organization');
 
 -- Exactly one complete tenant per customer, nothing left over.
 \set st `$FAKECTL GET /state`

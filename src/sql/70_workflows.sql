@@ -263,7 +263,7 @@ $$;
 COMMENT ON FUNCTION qlikcloud.qlik_pem_problem(text) IS
 'What is wrong with a PEM public key or certificate (header and footer, base64, DER structure, an RSA or EC key), NULL if nothing.';
 
-CREATE FUNCTION qlikcloud._workflow_settings_check() RETURNS trigger
+CREATE FUNCTION qlikcloud_internal.workflow_settings_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     bad text;
@@ -334,7 +334,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER workflow_settings_check BEFORE INSERT OR UPDATE ON qlikcloud.workflow_settings
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud._workflow_settings_check();
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.workflow_settings_check();
 
 ------------------------------------------------------------------------------
 -- Helpers
@@ -454,7 +454,7 @@ $$;
 COMMENT ON FUNCTION qlikcloud.qlik_template_app(text, text) IS
 'The id of the template app named app_name in source: the oldest app of that name that is not a published copy; NULL if there is none.';
 
-CREATE FUNCTION qlikcloud.qlik_check_settings(profile text DEFAULT 'default')
+CREATE FUNCTION qlikcloud.qlik_check_settings(profile text DEFAULT 'default', optional boolean DEFAULT true)
 RETURNS TABLE ("check" text, ok boolean, required boolean, detail text, error_code text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -538,7 +538,9 @@ BEGIN
     END IF;
     -- 6. Optional: the organization's tenant list, which settles a tenant
     -- creation of unknown outcome without an operator.
-    IF qlikcloud.qlik_credential_for(qlikcloud.qlik_org_host()) IS NULL THEN
+    IF NOT optional THEN
+        RETURN;
+    ELSIF qlikcloud.qlik_credential_for(qlikcloud.qlik_org_host()) IS NULL THEN
         RETURN QUERY SELECT 'organization', true, false,
             format('no credential serves %s: a tenant creation of unknown outcome needs tenant_lookup or an operator', qlikcloud.qlik_org_host()),
             NULL::text;
@@ -554,8 +556,8 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION qlikcloud.qlik_check_settings(text) IS
-'Checks a profile''s settings against Qlik, one row per check: a credential for every source and the register host, the license readable and valid, the register host answering, the admin source''s first user, the template app, and (optional) the organization''s tenant list. Onboarding runs the required ones (step preflight) before it creates a tenant.';
+COMMENT ON FUNCTION qlikcloud.qlik_check_settings(text, boolean) IS
+'Checks a profile''s settings against Qlik, one row per check: a credential for every source and the register host, the license readable and valid, the register host answering, the admin source''s first user, the template app, and (optional, unless optional is false) the organization''s tenant list. Onboarding runs the required ones (step preflight) before it creates a tenant.';
 
 -- preflight: before a tenant is created, the settings are checked against
 -- Qlik (qlik_check_settings): a failure creates nothing. A failure that
@@ -565,7 +567,7 @@ CREATE FUNCTION qlikcloud.qlik_step_preflight(customer_key text, args jsonb DEFA
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud._customer(customer_key);
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
     c record;
     failed text := '';
     retry record;
@@ -574,7 +576,7 @@ BEGIN
     IF t.tenant_id IS NOT NULL OR t.create_intent_at IS NOT NULL THEN
         RETURN 'tenant created or creation started: nothing to check';
     END IF;
-    FOR c IN SELECT * FROM qlikcloud.qlik_check_settings(t.profile) AS x WHERE x.required LOOP
+    FOR c IN SELECT * FROM qlikcloud.qlik_check_settings(t.profile, optional => false) AS x WHERE x.required LOOP
         IF c.ok THEN
             passed := passed + 1;
         ELSE
@@ -585,8 +587,8 @@ BEGIN
         END IF;
     END LOOP;
     IF retry IS NOT NULL THEN
-        RAISE EXCEPTION 'preflight of customer "%" could not check %: %', t.customer_key, retry."check", retry.detail
-            USING ERRCODE = retry.error_code, HINT = 'Nothing was created; the job will be retried.';
+        RAISE EXCEPTION 'preflight of customer "%" could not check %', t.customer_key, retry."check"
+            USING ERRCODE = retry.error_code, DETAIL = retry.detail, HINT = 'Nothing was created; the job will be retried.';
     ELSIF failed <> '' THEN
         RAISE EXCEPTION 'the settings of profile % cannot onboard customer "%"', t.profile, t.customer_key
             USING ERRCODE = 'QKW02', DETAIL = rtrim(failed, E'\n'),
@@ -683,6 +685,9 @@ BEGIN
         END IF;
         RETURN existing;
     END IF;
+    IF qlikcloud.qlik_credential_for(qlikcloud.qlik_org_host()) IS NOT NULL THEN
+        RETURN qlikcloud.qlik_find_created_tenant_in_org(t, s);
+    END IF;
     IF s.tenant_lookup IS NOT NULL THEN
         fn := qlikcloud.qlik_trusted_tenant_lookup(s.tenant_lookup);
         -- Tenants created since the intent that no other customer has.
@@ -705,6 +710,52 @@ BEGIN
               DETAIL = format('No tenant answers at %s, and no tenant_lookup is configured for profile %s.',
                               t.alias_hostname, t.profile),
               HINT = 'Look for a tenant created at that time (Qlik''s console). Found: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id). Not found: SELECT qlikcloud.qlik_confirm_new_tenant(customer_key).';
+END
+$$;
+
+-- Through Qlik's Organization API: the tenants of the license's subscription
+-- created since the intent (a minute's leeway for clocks) that no customer
+-- has and that are not the profile's sources. None: the creation created nothing (the runners start a new attempt
+-- only once the request can no longer land). One, created after no other
+-- customer's open intent: it is this customer's. Else an operator decides.
+CREATE FUNCTION qlikcloud.qlik_find_created_tenant_in_org(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+RETURNS qlikcloud.tenant
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    skew constant interval := interval '1 minute';
+    subscription text := (qlikcloud.qlik_license_overview(s.license_source)).license_number;
+    -- The profile's own tenants (license, admin and template sources) are
+    -- nobody's creation.
+    sources text[] := ARRAY(
+        SELECT coalesce((SELECT c.host_pattern FROM qlikcloud.credential_list c
+                         WHERE c.name = x AND c.host_pattern NOT LIKE '*%'), lower(x))
+        FROM unnest(ARRAY[s.license_source, s.admin_source, s.template_source]) AS x WHERE x IS NOT NULL);
+    ids text[];
+    shared text[];
+BEGIN
+    SELECT array_agg(o.id ORDER BY o.created_at),
+           array_agg(o.id ORDER BY o.created_at) FILTER (WHERE EXISTS (
+               SELECT FROM qlikcloud.managed_tenants m
+               WHERE m.customer_key <> t.customer_key AND m.tenant_id IS NULL
+                 AND m.create_intent_at - skew <= o.created_at))
+    INTO ids, shared
+    FROM qlikcloud.qlik_org_tenants(subscription, t.create_intent_at - skew) AS o
+    WHERE o.status <> 'deleted' AND NOT o.hostnames && sources
+      AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                      WHERE m.tenant_id = o.id OR m.customer_key <> t.customer_key AND m.alias_hostname = ANY (o.hostnames));
+    IF ids IS NULL THEN
+        RETURN NULL;                    -- surely not created
+    ELSIF cardinality(ids) = 1 AND shared IS NULL THEN
+        RETURN qlikcloud.qlik_get_tenant(qlikcloud.qlik_register_host(t.region), ids[1]);
+    END IF;
+    RAISE EXCEPTION 'the tenant creation of customer "%" started at % has an unknown outcome: % tenants of subscription % that no customer has were created since',
+                    t.customer_key, t.create_intent_at, cardinality(ids), subscription
+        USING ERRCODE = 'QKW01',
+              DETAIL = 'Candidates: ' || array_to_string(ids, ', ')
+                       || CASE WHEN shared IS NOT NULL
+                               THEN format(' (%s of them created after another customer''s creation started).', cardinality(shared))
+                               ELSE '.' END,
+              HINT = 'Adopt the right one: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id).';
 END
 $$;
 
@@ -1165,11 +1216,17 @@ CREATE FUNCTION qlikcloud.qlik_step_deactivate(customer_key text, args jsonb DEF
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    days integer := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
+    t qlikcloud.managed_tenants;
+    s qlikcloud.workflow_settings;
+    days integer;
     r qlikcloud.tenant_status;
 BEGIN
+    SELECT * INTO t FROM qlikcloud.managed_tenants m WHERE m.customer_key = $1 FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'not registered: nothing to offboard';
+    END IF;
+    s := qlikcloud.qlik_profile_settings(t.profile);
+    days := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
     IF t.state IN ('deactivated', 'purged', 'cancelled') THEN
         RETURN 'already ' || t.state;
     ELSIF t.tenant_id IS NULL AND t.create_intent_at IS NOT NULL THEN
@@ -1364,7 +1421,11 @@ COMMENT ON FUNCTION qlikcloud.qlik_lock_customer(text, boolean) IS
 COMMENT ON FUNCTION qlikcloud.qlik_profile_settings(text) IS
 'The workflow settings of a profile (QKW02 if there are none).';
 COMMENT ON FUNCTION qlikcloud.qlik_find_created_tenant(qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
-'After a tenant creation of unknown outcome: the tenant it made (at the alias hostname, or the one new tenant the profile''s tenant_lookup lists), NULL if it surely made none (tenant_lookup lists none), QKW01 when nobody can tell.';
+'After a tenant creation of unknown outcome: the tenant it made (at the alias hostname; else, with an organization-level credential, through qlik_find_created_tenant_in_org; else the one new tenant the profile''s tenant_lookup lists), NULL if it surely made none, QKW01 when nobody can tell.';
+COMMENT ON FUNCTION qlikcloud.qlik_find_created_tenant_in_org(qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
+'After a tenant creation of unknown outcome, through Qlik''s Organization API: the one tenant of the license''s subscription created since the intent that no customer has and no other customer''s open creation may have made; NULL if there is none; QKW01 with the candidates otherwise.';
+COMMENT ON FUNCTION qlikcloud_internal.workflow_settings_check() IS
+'Trigger of qlikcloud.workflow_settings: checks what can be known without Qlik (region, space roles, origins, the PEM key, a credential for every source and the register host, tenant_lookup), each error naming the column and what it expects.';
 COMMENT ON FUNCTION qlikcloud.qlik_tenant_at_alias(qlikcloud.managed_tenants) IS
 'The tenant answering at the customer''s alias hostname, NULL if the alias does not exist; QKW01 if it is a deactivated tenant.';
 COMMENT ON FUNCTION qlikcloud.qlik_trusted_tenant_lookup(text) IS

@@ -41,13 +41,20 @@ CREATE TABLE qlikcloud.jobs (
     customer_key      text,
     args              jsonb NOT NULL DEFAULT '{}',
     state             text NOT NULL DEFAULT 'queued'
-                      CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'running', 'done', 'dead')),
+                      CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'running', 'done', 'dead', 'cancelled')),
     attempts          integer NOT NULL DEFAULT 0,
     attempts_before   integer NOT NULL DEFAULT 0,
     step              integer NOT NULL DEFAULT 0,
     run_after         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     runner_pid        integer,
     heartbeat_at      timestamptz,
+    -- A request a runner sent may still land at Qlik until its qlikcloud.timeout
+    -- has passed: request_bound is the running runner's, runner_gone_at when its
+    -- lease was first seen free, quiet_until when the last attempt's requests
+    -- can no longer land. No attempt starts before.
+    request_bound     interval,
+    runner_gone_at    timestamptz,
+    quiet_until       timestamptz,
     enqueued_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
     enqueued_by       name NOT NULL DEFAULT session_user,
     started_at        timestamptz,
@@ -59,7 +66,7 @@ CREATE TABLE qlikcloud.jobs (
     CONSTRAINT jobs_customer_check CHECK (customer_key IS NOT NULL OR workflow = 'sync')
 );
 COMMENT ON TABLE qlikcloud.jobs IS
-'The outbox: workflows to run for customers (queued by triggers or qlik_enqueue), run by CALL qlikcloud.qlik_run_jobs(). state: queued (run_after: not before), running (runner_pid has it; step: steps done), done, dead (failed for good or max_attempts reached; last_error says why). attempts counts every attempt; those before attempts_before were made before a qlik_retry_job. No secrets.';
+'The outbox: workflows to run for customers (queued by triggers or qlik_enqueue), run by CALL qlikcloud.qlik_run_jobs(). state: queued (run_after: not before), running (runner_pid has it; step: steps done), done, dead (failed for good or max_attempts reached; last_error says why), cancelled (an onboarding superseded by an offboarding before it created anything). quiet_until: no attempt before, while a request of the last one may still land at Qlik. attempts counts every attempt; those before attempts_before were made before a qlik_retry_job. No secrets.';
 CREATE INDEX jobs_ready_idx ON qlikcloud.jobs (run_after, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_customer_idx ON qlikcloud.jobs (customer_key, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_finished_idx ON qlikcloud.jobs (finished_at) WHERE state IN ('done', 'dead');
@@ -123,6 +130,14 @@ RETURNS TABLE (host text, tier integer, calls integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT v.host, v.tier, v.calls
     FROM (VALUES
+        ('preflight', s.license_source, 1, CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 3 ELSE 0 END),
+        ('preflight', qlikcloud.qlik_register_host(t.region), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
+        ('preflight', coalesce(s.admin_source, s.license_source), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
+        ('preflight', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL AND s.template_app_name IS NOT NULL
+                           THEN 1 ELSE 0 END),
         ('create_tenant', s.license_source, 1, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
         ('create_tenant', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
         ('add_admin', coalesce(s.admin_source, s.license_source), 1,
@@ -230,6 +245,20 @@ BEGIN
     SELECT * INTO last FROM qlikcloud.jobs j
     WHERE j.customer_key IS NOT DISTINCT FROM $2 AND j.state IN ('queued', 'running')
     ORDER BY j.id DESC LIMIT 1;
+    -- An offboarding that supersedes an onboarding not running, before its
+    -- tenant creation started: nothing was created, so nothing is: the
+    -- onboarding is cancelled (and so is the customer, if registered).
+    IF $1 = 'offboard' AND last.workflow IN ('onboard', 'create_tenant') AND last.state = 'queued'
+       AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                       WHERE m.customer_key = $2 AND (m.tenant_id IS NOT NULL OR m.create_intent_at IS NOT NULL))
+    THEN
+        UPDATE qlikcloud.jobs j
+        SET state = 'cancelled', finished_at = clock_timestamp(),
+            last_error = format('superseded by an offboarding before it created anything (%s attempts)', j.attempts)
+        WHERE j.id = last.id;
+        UPDATE qlikcloud.managed_tenants m SET state = 'cancelled' WHERE m.customer_key = $2;
+        RETURN last.id;
+    END IF;
     IF last.workflow = $1 AND last.state = 'queued' THEN
         UPDATE qlikcloud.jobs j SET args = j.args || coalesce($3, '{}'), run_after = least(j.run_after, $4)
         WHERE j.id = last.id;
@@ -242,7 +271,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
-'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned.';
+'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned. An offboard that supersedes an onboarding not running and not yet creating a tenant cancels it instead (state cancelled) and returns it: nothing is sent to Qlik.';
 
 -- The trigger below runs as the extension's owner, and reads the columns it
 -- is given as text. Converting a value to text runs its type's output
@@ -503,6 +532,16 @@ COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
 -- The runner
 ------------------------------------------------------------------------------
 
+-- How long after it is sent a request of this session may still land at
+-- Qlik: qlikcloud.timeout bounds a request from connecting to its answer.
+CREATE FUNCTION qlikcloud.qlik_request_bound()
+RETURNS interval
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(nullif(current_setting('qlikcloud.timeout', true), '')::interval, interval '120 seconds')
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_request_bound() IS
+'How long after it was sent a request of this session may still land at Qlik: its qlikcloud.timeout (120 s if unset). A runner records it with the job it claims; a takeover, or the next attempt after a request was cut off, waits that long.';
+
 -- Advisory lock keys: (class, job id); the class is 'qlik' in ASCII.
 CREATE FUNCTION qlikcloud.qlik_lock_job(job_id bigint)
 RETURNS boolean
@@ -517,9 +556,11 @@ $$;
 
 -- Claims the next job that may run (or that one job), or returns NULL. A
 -- running job whose runner's session is gone (its lock is free) is taken
--- over once takeover_after has passed since its last step, time enough for
--- a request the dead runner left in flight to be done with at Qlik. Jobs of
--- one customer run one at a time, in order.
+-- over only when a request the dead runner left in flight can no longer
+-- land at Qlik: its qlikcloud.timeout (request_bound) plus takeover_after
+-- after the lease was first seen free (the runner died before that). Until
+-- then a takeover would not see what that request makes, and make it again.
+-- Jobs of one customer run one at a time, in order.
 CREATE FUNCTION qlikcloud.qlik_claim_job(only_job bigint DEFAULT NULL, takeover_after interval DEFAULT '30 seconds')
 RETURNS qlikcloud.jobs
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -530,9 +571,9 @@ BEGIN
         SELECT * FROM qlikcloud.jobs c
         WHERE c.state IN ('queued', 'running')
           AND CASE WHEN only_job IS NULL THEN c.state = 'queued' AND c.run_after <= now()
-                                              OR c.state = 'running' AND c.heartbeat_at <= now() - takeover_after
-                   ELSE c.id = only_job AND (c.state = 'queued'
-                                             OR c.heartbeat_at <= now() - takeover_after) END
+                                              OR c.state = 'running'
+                   ELSE c.id = only_job END
+          AND (c.quiet_until IS NULL OR c.quiet_until <= clock_timestamp())
           AND NOT EXISTS (SELECT FROM qlikcloud.jobs e
                           WHERE e.customer_key = c.customer_key AND e.id < c.id
                             AND e.state IN ('queued', 'running'))
@@ -540,6 +581,15 @@ BEGIN
         FOR UPDATE OF c SKIP LOCKED
     LOOP
         CONTINUE WHEN NOT qlikcloud.qlik_lock_job(j.id);
+        IF j.state = 'running' AND (j.runner_gone_at IS NULL
+                                    OR j.runner_gone_at + coalesce(j.request_bound, interval '120 seconds')
+                                       + takeover_after > clock_timestamp()) THEN
+            -- Its runner is gone: wait until what it sent can no longer land.
+            UPDATE qlikcloud.jobs c SET runner_gone_at = coalesce(c.runner_gone_at, clock_timestamp())
+            WHERE c.id = j.id;
+            PERFORM qlikcloud.qlik_unlock_job(j.id);
+            CONTINUE;
+        END IF;
         IF j.state = 'running' THEN
             UPDATE qlikcloud.job_attempts a
             SET outcome = 'abandoned', finished_at = clock_timestamp(),
@@ -548,7 +598,8 @@ BEGIN
         END IF;
         UPDATE qlikcloud.jobs c
         SET state = 'running', attempts = c.attempts + 1, step = 0, runner_pid = pg_backend_pid(),
-            heartbeat_at = clock_timestamp(), started_at = coalesce(c.started_at, clock_timestamp())
+            heartbeat_at = clock_timestamp(), started_at = coalesce(c.started_at, clock_timestamp()),
+            request_bound = qlikcloud.qlik_request_bound(), runner_gone_at = NULL, quiet_until = NULL
         WHERE c.id = j.id
         RETURNING * INTO j;
         INSERT INTO qlikcloud.job_attempts (job_id, attempt, runner_pid) VALUES (j.id, j.attempts, j.runner_pid);
@@ -646,7 +697,14 @@ BEGIN
                     + least(retry_delay * power(2, least(c.attempts - c.attempts_before - 1, 20)), interval '1 hour')
                       * (0.75 + random() / 2),
         runner_pid = NULL, last_sqlstate = st, last_error = msg,
-        last_error_detail = detail, last_error_hint = hint
+        last_error_detail = detail, last_error_hint = hint,
+        -- A request cut off (a dropped connection, a timeout, a cancel, a
+        -- gateway's 502/504) may still be acted on by Qlik: the next attempt
+        -- waits until it can no longer land, and then finds what it made.
+        quiet_until = CASE WHEN st IN ('QK002', 'QK004', '57014')
+                                OR st = 'QK5XX' AND detail ~ '^HTTP 50[24] '
+                                OR qlik_job_step_failed.step = 'create_tenant' AND NOT qlikcloud.qlik_tenant_not_created(st)
+                           THEN clock_timestamp() + coalesce(c.request_bound, qlikcloud.qlik_request_bound()) END
     WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a
     SET outcome = CASE WHEN final THEN 'dead' ELSE 'retry' END, finished_at = clock_timestamp(),
@@ -764,13 +822,13 @@ RETURNS bigint
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WITH gone AS (
         DELETE FROM qlikcloud.jobs j
-        WHERE (j.state = 'done' AND j.finished_at < now() - keep_done)
+        WHERE (j.state IN ('done', 'cancelled') AND j.finished_at < now() - keep_done)
            OR (j.state = 'dead' AND j.finished_at < now() - keep_dead)
         RETURNING 1)
     SELECT count(*) FROM gone
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_prune_jobs(interval, interval) IS
-'Deletes finished jobs and their attempts: done ones older than keep_done, dead ones older than keep_dead. Every qlik_run_jobs ends with it (defaults), so the queue and its history stay bounded.';
+'Deletes finished jobs and their attempts: done (and cancelled) ones older than keep_done, dead ones older than keep_dead. Every qlik_run_jobs ends with it (defaults), so the queue and its history stay bounded.';
 
 CREATE FUNCTION qlikcloud.qlik_retry_job(job_id bigint)
 RETURNS qlikcloud.jobs
@@ -802,6 +860,17 @@ DECLARE
 BEGIN
     job_id := qlikcloud.qlik_enqueue(workflow, customer_key, args);
     COMMIT;
+    SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
+    IF job.state OPERATOR(pg_catalog.=) 'cancelled' THEN
+        RAISE NOTICE '% of customer "%" cancelled: %', job.workflow, job.customer_key, job.last_error;
+        RETURN;
+    END IF;
+    -- A request of the last attempt may still land at Qlik: wait it out, so
+    -- that this attempt finds what it made.
+    IF job.quiet_until OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp() THEN
+        RAISE NOTICE 'waiting until % for a request of the last attempt that may still reach Qlik', job.quiet_until;
+        PERFORM pg_catalog.pg_sleep_until(job.quiet_until);
+    END IF;
     job := qlikcloud.qlik_claim_job(job_id);
     COMMIT;
     IF job.id IS NULL THEN
