@@ -85,6 +85,7 @@ SELECT "check", ok, required, regexp_replace(detail, '[0-9]{16}', '<license>') A
 FROM qlikcloud.qlik_check_settings('default');
 \! $FAKECTL POST /counters/reset >/dev/null
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 CALL qlikcloud.qlik_onboard('readme');
 \set VERBOSITY terse
 SELECT customer_key, state, failed_step, last_sqlstate, tenant_id, create_intent_at FROM qlikcloud.managed_tenants;
