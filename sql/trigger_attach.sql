@@ -54,7 +54,8 @@ INSERT INTO public.accounts VALUES (1, 'Ann@Example.COM', 'pay@example.com', NUL
                                    (2, NULL, NULL, 'gold', NULL);
 UPDATE public.accounts SET churned_at = now() WHERE id = 1;
 RESET ROLE;
-SELECT workflow, customer_key, args FROM qlikcloud.jobs ORDER BY id;
+-- (churned before any runner ran: its onboarding is cancelled, nothing reaches Qlik)
+SELECT workflow, customer_key, state, args FROM qlikcloud.jobs ORDER BY id;
 
 ------------------------------------------------------------------------------
 -- 3. Changing the table is checked too: a column the trigger reads cannot
