@@ -260,11 +260,11 @@ CALL qlikcloud.qlik_onboard('h-twin-a');
 SELECT customer_key, state, last_sqlstate FROM qlikcloud.managed_tenants WHERE customer_key LIKE 'h-twin%' ORDER BY 1;
 SELECT j.last_error_detail ~ '^Candidates: [A-Za-z0-9_-]+, [A-Za-z0-9_-]+ \(2 of them created after another customer''s creation started\)\.$' AS two_candidates
 FROM qlikcloud.jobs j WHERE j.customer_key = 'h-twin-a' ORDER BY j.id DESC LIMIT 1;
+-- The operator's list: the subscription's tenants no customer has.
+SELECT count(*) AS unregistered, bool_and(cardinality(hostnames) = 1) AS none_has_an_alias
+FROM qlikcloud.qlik_unregistered_tenants();
 SELECT state FROM qlikcloud.qlik_adopt_tenant('h-twin-a',
-    (SELECT o.id FROM qlikcloud.managed_tenants m, qlikcloud.qlik_org_tenants(
-         (qlikcloud.qlik_license_overview('source.us.qlikcloud.com')).license_number, m.create_intent_at) AS o
-     WHERE m.customer_key = 'h-twin-a' AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants r WHERE r.tenant_id = o.id)
-     ORDER BY o.created_at LIMIT 1));
+    (SELECT o.id FROM qlikcloud.qlik_unregistered_tenants() AS o ORDER BY o.created_at LIMIT 1));
 CALL qlikcloud.qlik_run_jobs();
 -- The other one is then the only candidate left: adopted.
 CALL qlikcloud.qlik_onboard('h-twin-b');
@@ -272,6 +272,7 @@ SELECT m.customer_key, m.state, m.create_attempts, qt.unid(s) AS intent_step
 FROM qlikcloud.managed_tenants m JOIN qlikcloud.jobs j ON j.customer_key = m.customer_key
 JOIN qlikcloud.job_attempts a ON a.job_id = j.id, unnest(a.steps) AS s
 WHERE m.customer_key LIKE 'h-%' AND s LIKE 'tenant_intent%' ORDER BY 1, j.id, a.attempt;
+SELECT count(*) AS unregistered FROM qlikcloud.qlik_unregistered_tenants();
 SELECT qlikcloud.qlik_drop_credential('organization');
 
 -- Exactly one complete tenant per customer, nothing left over.

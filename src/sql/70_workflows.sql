@@ -713,23 +713,47 @@ BEGIN
 END
 $$;
 
+-- The tenants of a profile's subscription (its license's) that no customer
+-- of the registry has (as its tenant or its previous one) and that are not
+-- the profile's own sources: what a workflow may have made and lost, for an
+-- operator to adopt or remove, or nothing.
+CREATE FUNCTION qlikcloud.qlik_unregistered_tenants(profile text DEFAULT 'default', created_since timestamptz DEFAULT NULL)
+RETURNS TABLE (id text, name text, status text, created_at timestamptz, hostnames text[], subscription_id text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(profile);
+    subscription text := (qlikcloud.qlik_license_overview(s.license_source)).license_number;
+    -- The profile's own tenants (license, admin and template sources).
+    sources text[] := ARRAY(
+        SELECT coalesce((SELECT c.host_pattern FROM qlikcloud.credential_list c
+                         WHERE c.name = x AND c.host_pattern NOT LIKE '*%'), lower(x))
+        FROM unnest(ARRAY[s.license_source, s.admin_source, s.template_source]) AS x WHERE x IS NOT NULL);
+BEGIN
+    RETURN QUERY
+    SELECT o.id, o.name, o.status, o.created_at, o.hostnames, subscription
+    FROM qlikcloud.qlik_org_tenants(subscription, created_since) AS o
+    WHERE o.status <> 'deleted' AND NOT o.hostnames && sources
+      AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                      WHERE m.tenant_id = o.id OR m.previous_tenant_id = o.id)
+    ORDER BY o.created_at;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_unregistered_tenants(text, timestamptz) IS
+'The tenants of the profile''s subscription (Qlik''s Organization API: needs an organization-level credential) created since created_since, if given, that no customer of the registry has and that are not the profile''s sources: a tenant a workflow made and lost track of, for an operator to adopt (qlik_adopt_tenant) or to deactivate.';
+
 -- Through Qlik's Organization API: the tenants of the license's subscription
 -- created since the intent (a minute's leeway for clocks) that no customer
--- has and that are not the profile's sources. None: the creation created nothing (the runners start a new attempt
--- only once the request can no longer land). One, created after no other
--- customer's open intent: it is this customer's. Else an operator decides.
+-- has and that are not the profile's sources (qlik_unregistered_tenants),
+-- nor bear another customer's alias. None: the creation created nothing
+-- (the runners start a new attempt only once the request can no longer
+-- land). One, created after no other customer's open intent: it is this
+-- customer's. Else an operator decides.
 CREATE FUNCTION qlikcloud.qlik_find_created_tenant_in_org(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
 RETURNS qlikcloud.tenant
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     skew constant interval := interval '1 minute';
-    subscription text := (qlikcloud.qlik_license_overview(s.license_source)).license_number;
-    -- The profile's own tenants (license, admin and template sources) are
-    -- nobody's creation.
-    sources text[] := ARRAY(
-        SELECT coalesce((SELECT c.host_pattern FROM qlikcloud.credential_list c
-                         WHERE c.name = x AND c.host_pattern NOT LIKE '*%'), lower(x))
-        FROM unnest(ARRAY[s.license_source, s.admin_source, s.template_source]) AS x WHERE x IS NOT NULL);
+    subscription text;
     ids text[];
     shared text[];
 BEGIN
@@ -737,12 +761,12 @@ BEGIN
            array_agg(o.id ORDER BY o.created_at) FILTER (WHERE EXISTS (
                SELECT FROM qlikcloud.managed_tenants m
                WHERE m.customer_key <> t.customer_key AND m.tenant_id IS NULL
-                 AND m.create_intent_at - skew <= o.created_at))
-    INTO ids, shared
-    FROM qlikcloud.qlik_org_tenants(subscription, t.create_intent_at - skew) AS o
-    WHERE o.status <> 'deleted' AND NOT o.hostnames && sources
-      AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
-                      WHERE m.tenant_id = o.id OR m.customer_key <> t.customer_key AND m.alias_hostname = ANY (o.hostnames));
+                 AND m.create_intent_at - skew <= o.created_at)),
+           min(o.subscription_id)
+    INTO ids, shared, subscription
+    FROM qlikcloud.qlik_unregistered_tenants(s.profile, t.create_intent_at - skew) AS o
+    WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                      WHERE m.customer_key <> t.customer_key AND m.alias_hostname = ANY (o.hostnames));
     IF ids IS NULL THEN
         RETURN NULL;                    -- surely not created
     ELSIF cardinality(ids) = 1 AND shared IS NULL THEN
