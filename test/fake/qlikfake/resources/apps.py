@@ -41,8 +41,11 @@ Choices where Qlik is silent or unclear (the fake's; each kept simple):
   first), else 403.
 - Import: exactly one of a non-empty body and fileId (400 otherwise; an empty body is what
   qlik-cli issue #19's Content-Length 0 upload led to). An unknown or expired fileId is a 404
-  (the spec lists only 404), an unfinished tus upload a 400. mode NEW (default, any case);
-  AUTOREPLACE is "internal only, not permitted": 403; anything else 400. The target space
+  (the spec lists only 404), an unfinished tus upload a 400. mode NEW (default, any case) or
+  AUTOREPLACE (the spec calls it internal, but Qlik accepts it and Qlik's deploy scripts use it
+  so that a rerun updates the app): the oldest app with the imported app's name in the target
+  space (personal: the caller's) keeps its id and item and gets the new bytes; with no such
+  app it imports as new. Any other mode is a 400. The target space
   must exist and be visible (404) and be shared (403 for managed/data: apps reach managed
   spaces by publishing); no spaceId = the caller's personal space.
 - The imported app's name: ?name=, else the name carried by the file (the fake remembers
@@ -55,7 +58,9 @@ Choices where Qlik is silent or unclear (the fake's; each kept simple):
   published copy per managed space; republish with PUT). moveApp needs originAppId (400) and
   moves the source itself. The copy gets published true, publishTime now, originAppId = the
   source id, a new id and item; attributes override name/description.
-- Republish: the target must be a published app in a managed space (400); with
+- Republish: `targetId`, or `spaceId` (a managed space: the target is the app published from
+  the source there, 404 if none; Qlik's scripts send it). The target must be a published app
+  in a managed space (400); with
   checkOriginAppId (default true) its originAppId must be the source id (400 otherwise).
   data "source" (default) replaces the target's bytes with the source's, "target" keeps them.
   The target keeps its id and name (unless attributes say otherwise); its originAppId becomes
@@ -336,12 +341,9 @@ def export_app(ctx):
 @route("POST", "/api/v1/apps/import", service=SERVICE, stream_body=True)
 def import_app(ctx):
     q = lambda name: validate.q_str(ctx, name, SERVICE)     # noqa: E731
-    mode = q("mode")
-    if mode not in (None, "") and mode.upper() != "NEW":
-        if mode.upper() == "AUTOREPLACE":
-            raise err(403, "Forbidden", "mode AUTOREPLACE is internal and not permitted",
-                      "mode")
-        raise bad("mode must be NEW (or the internal AUTOREPLACE), got %r" % mode, "mode")
+    mode = (q("mode") or "NEW").upper()
+    if mode not in ("NEW", "AUTOREPLACE"):
+        raise bad("mode must be NEW or AUTOREPLACE, got %r" % q("mode"), "mode")
     validate.q_bool(ctx, "NoData", False, SERVICE)
     space_id, name, file_id = q("spaceId") or None, q("name"), q("fileId")
     fallback = q("fallbackName")
@@ -371,8 +373,25 @@ def import_app(ctx):
         size, sha, stem = up.size, up.sha256, ""
         source = blobs.file_source(up.take("app"))
     app_name = name or _names.get(sha) or stem or fallback or "Imported app"
+    if mode == "AUTOREPLACE":
+        old = _replaceable(ctx, app_name, space_id)
+        if old is not None:
+            blobs.drop_source(old["source"])
+            old.update({"source": source, "size": size, "sha256": sha})
+            _touch(old)
+            return json_response(render(ctx, old))
     app = new_app(ctx.tenant, app_name, space_id, _caller_id(ctx), size, sha, source)
     return json_response(render(ctx, app))
+
+
+def _replaceable(ctx, name, space_id):
+    """The app an AUTOREPLACE import replaces: the oldest app of that name in the target space
+    (the caller's personal space when none is given), or None (then it imports as new)."""
+    me = _caller_id(ctx)
+    same = [a for a in apps_of(ctx.tenant).values()
+            if a["name"] == name and a.get("spaceId") == space_id
+            and (space_id or a["ownerId"] == me)]
+    return min(same, key=lambda a: a["createdAt"]) if same else None
 
 
 # ---- publish / republish ---------------------------------------------------------------------
@@ -389,6 +408,7 @@ PUBLISH_SCHEMA = {
 REPUBLISH_SCHEMA = {
     "type": "object",
     "properties": {"targetId": {"type": "string", "minLength": 1},
+                   "spaceId": {"type": "string", "minLength": 1},
                    "checkOriginAppId": {"type": "boolean"},
                    "attributes": ATTR_SCHEMA,
                    "data": {"type": "string", "enum": ["source", "target"]}},
@@ -458,6 +478,8 @@ def publish(ctx):
 def republish(ctx):
     src = get_app(ctx, ctx.params["appId"])
     body = validate.read_json(ctx, REPUBLISH_SCHEMA, SERVICE)
+    if "targetId" not in body and "spaceId" in body:
+        body["targetId"] = _published_in(ctx, src, body["spaceId"])
     if "targetId" not in body:
         raise bad("targetId (the published app) is required", pointer="/targetId")
     target = apps_of(ctx.tenant).get(body["targetId"])
@@ -485,6 +507,18 @@ def republish(ctx):
     target["publishTime"] = util.now()
     _touch(target)
     return json_response(render(ctx, target))
+
+
+def _published_in(ctx, src, space_id):
+    """The id of the app published from src in space space_id, for a republish that names the
+    managed space instead of the target (as Qlik's deploy scripts do); 404 if there is none."""
+    _publish_space(ctx, space_id, "/spaceId")
+    for a in apps_of(ctx.tenant).values():
+        if a.get("spaceId") == space_id and a["originAppId"] == src["id"] and a["publishTime"]:
+            return a["id"]
+    raise err(404, "Not Found", "no app published from %s in space %s; publish it first with "
+              "POST /api/v1/apps/%s/publish" % (src["id"], space_id, src["id"]),
+              pointer="/spaceId")
 
 
 # ---- spaces with apps cannot be deleted ------------------------------------------------------
