@@ -16,6 +16,7 @@ OBJS = \
 	src/auth.o \
 	src/client.o \
 	src/api.o \
+	src/procedures.o \
 	src/resource.o \
 	src/tenants.o \
 	src/licenses.o \

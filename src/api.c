@@ -2,10 +2,10 @@
  * api.c
  *		The generic SQL functions: any Qlik Cloud endpoint from SQL.
  *
- *	qlik_api(tenant, method, path, body)		-> jsonb
- *	qlik_request(tenant, method, path, body, request_headers)
+ *	qlik_api(host, method, path, body)			-> jsonb
+ *	qlik_request(host, method, path, body, request_headers)
  *												-> (status, headers, body)
- *	qlik_api_list(tenant, path)					-> SETOF jsonb, all pages
+ *	qlik_api_list(host, path)						-> SETOF jsonb, all pages
  *	qlik_url_encode(text)						-> text
  */
 #include "qlikcloud.h"
@@ -37,12 +37,12 @@ arg_text(FunctionCallInfo fcinfo, int n, const char *what)
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-/* Fill a call from (tenant, method, path, body jsonb) arguments. */
+/* Fill a call from (host, method, path, body jsonb) arguments. */
 static void
 call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
 {
 	qlik_call_init(call);
-	call->tenant = arg_text(fcinfo, 0, "tenant");
+	call->tenant = arg_text(fcinfo, 0, "host");
 	call->method = arg_text(fcinfo, 1, "method");
 	call->path = arg_text(fcinfo, 2, "path");
 	if (strncmp(call->path, "https://", 8) == 0)
@@ -189,7 +189,7 @@ list_path(FunctionCallInfo fcinfo, char **tenant)
 {
 	char	   *path;
 
-	*tenant = arg_text(fcinfo, 0, "tenant");
+	*tenant = arg_text(fcinfo, 0, "host");
 	path = arg_text(fcinfo, 1, "path");
 	if (strncmp(path, "https://", 8) == 0)
 		ereport(ERROR,

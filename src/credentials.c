@@ -429,7 +429,7 @@ qlik_resolve_target(const char *tenant, char **host)
 	if (tenant == NULL || tenant[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tenant must name a Qlik Cloud host or a credential")));
+				 errmsg("host must name a Qlik Cloud host or a credential")));
 
 	if (strchr(tenant, '.') == NULL && strchr(tenant, '/') == NULL)
 	{

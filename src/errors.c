@@ -132,6 +132,8 @@ qlik_http_sqlstate(long status)
 			return ERRCODE_QLIK_HTTP_412;
 		case 429:
 			return ERRCODE_QLIK_HTTP_429;
+		case 501:
+			return ERRCODE_QLIK_HTTP_501;
 	}
 	if (status >= 400 && status < 500)
 		return ERRCODE_QLIK_HTTP_4XX;
@@ -169,6 +171,9 @@ hint_for(long status, const QlikErrorInfo *info, int attempts)
 	if (info->code != NULL &&
 		(strcmp(info->code, "TENANT_DEACTIVATED") == 0 || strcmp(info->code, "TENANT_DISABLED") == 0))
 		return "The tenant is deactivated. Reactivate it at its region's register host before its purge date.";
+	/* Qlik's edge answers an unknown host name so, before any credential is looked at. */
+	if (info->code != NULL && strcmp(info->code, "LOGIN-2") == 0)
+		return "No Qlik Cloud tenant answers at this host name: check its spelling (a tenant's hostname or alias), or the tenant was purged.";
 	switch (status)
 	{
 		case 400:
@@ -187,6 +192,8 @@ hint_for(long status, const QlikErrorInfo *info, int attempts)
 			return psprintf("Qlik Cloud's rate limit still held after %d attempt(s); raise qlikcloud.max_attempts or "
 							"qlikcloud.retry_max_total_wait, or spread the calls out.", attempts);
 	}
+	if (status == 501)
+		return "Qlik Cloud does not implement this method on this path: check both against Qlik's API reference; trying again will not help.";
 	if (status >= 500)
 		return "Qlik Cloud failed on its side; try again later, and quote the traceId to Qlik support if it persists.";
 	return NULL;
@@ -234,6 +241,17 @@ qlik_raise_http_error(const QlikHttpResponse *resp, const char *host,
 	if (title == NULL)
 		title = psprintf("HTTP %ld", resp->status);
 	hint = hint_for(resp->status, &info, resp->attempts);
+
+	/*
+	 * A refusal about the tenant itself (deactivated, or no tenant at that
+	 * host) is not about the token: Qlik gives it to /oauth/token as to any
+	 * call, so a fresh session (asking for a token first) and one with a
+	 * cached token get the same error, told apart only by the detail's path.
+	 */
+	if (info.code != NULL &&
+		(strcmp(info.code, "TENANT_DEACTIVATED") == 0 || strcmp(info.code, "TENANT_DISABLED") == 0 ||
+		 strcmp(info.code, "LOGIN-2") == 0))
+		context = NULL;
 
 	if (context != NULL)
 		ereport(ERROR,

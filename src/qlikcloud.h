@@ -36,6 +36,8 @@
 #define ERRCODE_QLIK_HTTP_429		MAKE_SQLSTATE('Q','K','4','2','9')
 #define ERRCODE_QLIK_HTTP_4XX		MAKE_SQLSTATE('Q','K','4','X','X')
 #define ERRCODE_QLIK_HTTP_5XX		MAKE_SQLSTATE('Q','K','5','X','X')
+/* 501: Qlik does not implement the method or path; retrying cannot help. */
+#define ERRCODE_QLIK_HTTP_501		MAKE_SQLSTATE('Q','K','5','0','1')
 
 /* Settings (qlikcloud.c) */
 extern int	qlik_connect_timeout_ms;

@@ -119,19 +119,26 @@ BEGIN
     -- Every rule of the table is checked here first, with a message of its
     -- own: a constraint's error would print the failing row, secret
     -- included, in its DETAIL and so in the server log.
-    IF name IS NULL OR name !~ '^[A-Za-z0-9_-]{1,63}$' THEN
+    -- A required argument that is NULL: 22004, as everywhere in the extension.
+    IF name IS NULL OR host_pattern IS NULL OR client_id IS NULL OR client_secret IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL',
+            CASE WHEN name IS NULL THEN 'name' WHEN host_pattern IS NULL THEN 'host_pattern'
+                 WHEN client_id IS NULL THEN 'client_id' ELSE 'client_secret' END
+            USING ERRCODE = '22004';
+    END IF;
+    IF name !~ '^[A-Za-z0-9_-]{1,63}$' THEN
         RAISE EXCEPTION 'invalid credential name "%"', name USING ERRCODE = '22023',
             HINT = 'A name is 1 to 63 letters, digits, "_" or "-".';
     END IF;
-    IF pattern IS NULL OR length(pattern) > 253 OR pattern !~
+    IF length(pattern) > 253 OR pattern !~
        '^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' THEN
         RAISE EXCEPTION 'invalid host pattern "%"', host_pattern USING ERRCODE = '22023',
             HINT = 'A host such as acme.us.qlikcloud.com, or *. and a host such as *.us.qlikcloud.com; no scheme, port or path.';
     END IF;
-    IF client_id IS NULL OR client_id = '' THEN
+    IF client_id = '' THEN
         RAISE EXCEPTION 'client_id must not be empty' USING ERRCODE = '22023';
     END IF;
-    IF client_secret IS NULL OR client_secret = '' THEN
+    IF client_secret = '' THEN
         RAISE EXCEPTION 'client_secret must not be empty' USING ERRCODE = '22023';
     END IF;
     INSERT INTO qlikcloud.credentials AS c (name, host_pattern, client_id, client_secret, scopes)
@@ -155,7 +162,11 @@ CREATE FUNCTION qlikcloud.qlik_set_credential_secret(name text, client_secret te
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF client_secret IS NULL OR client_secret = '' THEN
+    IF name IS NULL OR client_secret IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN name IS NULL THEN 'name' ELSE 'client_secret' END
+            USING ERRCODE = '22004';
+    END IF;
+    IF client_secret = '' THEN
         RAISE EXCEPTION 'client_secret must not be empty'
             USING ERRCODE = '22023';
     END IF;
@@ -180,6 +191,10 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     secret text;
 BEGIN
+    IF name IS NULL OR path IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN name IS NULL THEN 'name' ELSE 'path' END
+            USING ERRCODE = '22004';
+    END IF;
     CREATE TEMP TABLE IF NOT EXISTS qlikcloud_secret_file (line text) ON COMMIT DROP;
     TRUNCATE qlikcloud_secret_file;
     -- One field per line: characters that never appear in a secret serve
@@ -202,6 +217,9 @@ CREATE FUNCTION qlikcloud.qlik_drop_credential(name text)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = '22004';
+    END IF;
     DELETE FROM qlikcloud.credentials c WHERE c.name = qlik_drop_credential.name;
     RETURN FOUND;
 END
@@ -212,15 +230,15 @@ COMMENT ON FUNCTION qlikcloud.qlik_drop_credential(text) IS
 ------------------------------------------------------------------------------
 -- Generic calls
 ------------------------------------------------------------------------------
-CREATE FUNCTION qlikcloud.qlik_api(tenant text, method text, path text, body jsonb DEFAULT NULL)
+CREATE FUNCTION qlikcloud.qlik_api(host text, method text, path text, body jsonb DEFAULT NULL)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'qlik_api'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION qlikcloud.qlik_api(text, text, text, jsonb) IS
-'Calls any Qlik Cloud REST endpoint: tenant is a host name (or a credential name), path starts with /api/v1/. Returns the JSON answer, or NULL when it has no body; an error status raises an ERROR with SQLSTATE QKnnn.';
+'Calls any Qlik Cloud REST endpoint: host is a host name (or a credential name), path starts with /api/v1/. Returns the JSON answer, or NULL when it has no body; an error status raises an ERROR with SQLSTATE QKnnn.';
 
 CREATE FUNCTION qlikcloud.qlik_request(
-    tenant text, method text, path text, body jsonb DEFAULT NULL,
+    host text, method text, path text, body jsonb DEFAULT NULL,
     request_headers jsonb DEFAULT NULL,
     OUT status integer, OUT headers jsonb, OUT response jsonb)
 RETURNS record
@@ -229,12 +247,48 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION qlikcloud.qlik_request(text, text, text, jsonb, jsonb) IS
 'As qlik_api, with extra request headers (a JSON object) and the answer''s status and headers, for calls whose result is a header such as Location.';
 
-CREATE FUNCTION qlikcloud.qlik_api_list(tenant text, path text)
+CREATE FUNCTION qlikcloud.qlik_api_list(host text, path text)
 RETURNS SETOF jsonb
 AS 'MODULE_PATHNAME', 'qlik_api_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
 COMMENT ON FUNCTION qlikcloud.qlik_api_list(text, text) IS
 'Lists a Qlik Cloud collection: one row per item of data, following links.next.href page after page.';
+
+-- The generic functions named their first argument "tenant" before 0.2.0;
+-- every other function calls it "host", and so do they now.  PostgreSQL
+-- gives a parameter one name, and two functions with the same argument types
+-- cannot coexist, so calls naming "tenant =>" are kept working by overloads
+-- whose first argument has the type tenant_name, a domain over text: a call
+-- by position (a literal, or a text value) picks the text version (exact
+-- match, or text being the preferred string type), and only "tenant =>"
+-- reaches these.  Same C functions: the argument is text at run time.
+CREATE DOMAIN qlikcloud.tenant_name AS text;
+COMMENT ON DOMAIN qlikcloud.tenant_name IS
+'The type of the old first argument "tenant" of qlik_api, qlik_request and qlik_api_list, kept so that calls naming it (tenant => ...) still work; new code names it host.';
+
+CREATE FUNCTION qlikcloud.qlik_api(tenant qlikcloud.tenant_name, method text, path text, body jsonb DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'qlik_api'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_api(qlikcloud.tenant_name, text, text, jsonb) IS
+'qlik_api called with its old argument name (tenant => ...); the same as qlik_api(host, ...).';
+
+CREATE FUNCTION qlikcloud.qlik_request(
+    tenant qlikcloud.tenant_name, method text, path text, body jsonb DEFAULT NULL,
+    request_headers jsonb DEFAULT NULL,
+    OUT status integer, OUT headers jsonb, OUT response jsonb)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qlik_request'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_request(qlikcloud.tenant_name, text, text, jsonb, jsonb) IS
+'qlik_request called with its old argument name (tenant => ...); the same as qlik_request(host, ...).';
+
+CREATE FUNCTION qlikcloud.qlik_api_list(tenant qlikcloud.tenant_name, path text)
+RETURNS SETOF jsonb
+AS 'MODULE_PATHNAME', 'qlik_api_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION qlikcloud.qlik_api_list(qlikcloud.tenant_name, text) IS
+'qlik_api_list called with its old argument name (tenant => ...); the same as qlik_api_list(host, ...).';
 
 CREATE FUNCTION qlikcloud.qlik_url_encode(value text)
 RETURNS text

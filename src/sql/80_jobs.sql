@@ -643,7 +643,9 @@ CREATE FUNCTION qlikcloud.qlik_job_done(job qlikcloud.jobs)
 RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     SELECT qlikcloud.qlik_held_job(job.id);
-    UPDATE qlikcloud.jobs c SET state = 'done', finished_at = clock_timestamp(), runner_pid = NULL
+    -- A done job carries no error: earlier attempts' failures stay in job_attempts.
+    UPDATE qlikcloud.jobs c SET state = 'done', finished_at = clock_timestamp(), runner_pid = NULL,
+        last_sqlstate = NULL, last_error = NULL, last_error_detail = NULL, last_error_hint = NULL
     WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a SET outcome = 'done', finished_at = clock_timestamp()
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
@@ -665,16 +667,16 @@ CREATE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT sqlstate IN ('22023', '22004', '42501', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK403',
-                        'QK412', 'QKW01', 'QKW02')
+                        'QK412', 'QK501', 'QKW01', 'QKW02')
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
-'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
+'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412, QK501), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
 
 CREATE FUNCTION qlikcloud.qlik_tenant_not_created(sqlstate text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT sqlstate IN ('QKW02', 'QKW03', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK401', 'QK403',
-                        'QK404', 'QK409', 'QK412', 'QK429', 'QK4XX', '22023', '22004', '42501')
+                        'QK404', 'QK409', 'QK412', 'QK429', 'QK4XX', 'QK501', '22023', '22004', '42501')
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_tenant_not_created(text) IS
 'Whether a tenant creation that failed with this SQLSTATE surely created nothing (Qlik refused it, or nothing was sent). After any other failure (a dropped connection, a timeout, a 5xx, a cancel, a crash) the outcome is unknown: the next attempt reconciles first.';
@@ -729,6 +731,16 @@ $$;
 -- operator, function and type in them is schema-qualified, so that nothing
 -- on the caller's search_path can stand in for it (a runner may be a
 -- superuser). The rest of their work is done by pinned functions.
+-- Procedures that commit call this first: inside a transaction block or an
+-- atomic context their first COMMIT would fail with a bare "invalid
+-- transaction termination" (src/procedures.c).
+CREATE FUNCTION qlikcloud.qlik_assert_can_commit(procedure_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qlik_assert_can_commit'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_assert_can_commit(text) IS
+'Raises 2D000, with a hint, unless the calling procedure may commit (called by CALL as a statement of its own, outside a transaction block and any function). The workflow procedures and runners call it first.';
+
 CREATE PROCEDURE qlikcloud.qlik_run_job(job_id bigint, max_attempts integer DEFAULT 8,
                                         retry_delay interval DEFAULT '10 seconds', pace boolean DEFAULT true)
 LANGUAGE plpgsql AS $$
@@ -742,6 +754,7 @@ DECLARE
     detail pg_catalog.text;
     hint pg_catalog.text;
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_run_job');
     -- Every attempt runs every step: those done before are skipped by the
     -- steps themselves, and a tenant creation always follows its intent.
     FOR i IN 1 .. pg_catalog.cardinality(steps) LOOP
@@ -791,6 +804,7 @@ DECLARE
     job qlikcloud.jobs;
     ran integer := 0;
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_run_jobs');
     -- Jobs an earlier, interrupted run in this session left behind.
     FOR job IN SELECT * FROM qlikcloud.jobs j
                WHERE j.state OPERATOR(pg_catalog.=) 'running'
@@ -857,7 +871,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     job_id bigint;
     job qlikcloud.jobs;
+    hint pg_catalog.text;
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_run_workflow');
     job_id := qlikcloud.qlik_enqueue(workflow, customer_key, args);
     COMMIT;
     SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
@@ -885,12 +901,17 @@ BEGIN
     CALL qlikcloud.qlik_run_job(job.id, 8, '10 seconds', true);
     SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
     IF job.state OPERATOR(pg_catalog.<>) 'done' THEN
+        hint := CASE WHEN job.state OPERATOR(pg_catalog.=) 'queued'
+                     THEN pg_catalog.format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
+                     ELSE pg_catalog.concat(job.last_error_hint OPERATOR(pg_catalog.||) ' ',
+                                            pg_catalog.format('Job %s is dead: see qlikcloud.failed_customers.', job_id)) END;
+        -- No DETAIL line at all when the failure had none (an empty one prints "DETAIL:").
+        IF job.last_error_detail IS NULL OR job.last_error_detail OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION '% of customer "%" failed: %', job.workflow, job.customer_key, job.last_error
+                USING ERRCODE = job.last_sqlstate, HINT = hint;
+        END IF;
         RAISE EXCEPTION '% of customer "%" failed: %', job.workflow, job.customer_key, job.last_error
-            USING ERRCODE = job.last_sqlstate, DETAIL = coalesce(job.last_error_detail, ''),
-                  HINT = CASE WHEN job.state OPERATOR(pg_catalog.=) 'queued'
-                              THEN pg_catalog.format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
-                              ELSE pg_catalog.concat(job.last_error_hint OPERATOR(pg_catalog.||) ' ',
-                                                     pg_catalog.format('Job %s is dead: see qlikcloud.failed_customers.', job_id)) END;
+            USING ERRCODE = job.last_sqlstate, DETAIL = job.last_error_detail, HINT = hint;
     END IF;
 END
 $$;
@@ -902,6 +923,7 @@ CREATE PROCEDURE qlikcloud.qlik_onboard(
     admin_subject text DEFAULT NULL, admin_name text DEFAULT NULL, admin_email text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_onboard');
     CALL qlikcloud.qlik_run_workflow('onboard', customer_key, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'profile', profile, 'alias_hostname', alias_hostname, 'admin_subject', admin_subject,
         'admin_name', admin_name, 'admin_email', admin_email)));
@@ -914,6 +936,7 @@ CREATE PROCEDURE qlikcloud.qlik_create_customer_tenant(
     customer_key text, profile text DEFAULT NULL, alias_hostname text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_create_customer_tenant');
     CALL qlikcloud.qlik_run_workflow('create_tenant', customer_key, pg_catalog.jsonb_strip_nulls(
         pg_catalog.jsonb_build_object('profile', profile, 'alias_hostname', alias_hostname)));
 END
@@ -924,6 +947,7 @@ COMMENT ON PROCEDURE qlikcloud.qlik_create_customer_tenant(text, text, text) IS
 CREATE PROCEDURE qlikcloud.qlik_add_tenant_admin(customer_key text)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_add_tenant_admin');
     CALL qlikcloud.qlik_run_workflow('add_admin', customer_key);
 END
 $$;
@@ -933,6 +957,7 @@ COMMENT ON PROCEDURE qlikcloud.qlik_add_tenant_admin(text) IS
 CREATE PROCEDURE qlikcloud.qlik_configure_tenant(customer_key text)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_configure_tenant');
     CALL qlikcloud.qlik_run_workflow('configure', customer_key);
 END
 $$;
@@ -942,6 +967,7 @@ COMMENT ON PROCEDURE qlikcloud.qlik_configure_tenant(text) IS
 CREATE PROCEDURE qlikcloud.qlik_deploy_app(customer_key text)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_deploy_app');
     CALL qlikcloud.qlik_run_workflow('deploy_app', customer_key);
 END
 $$;
@@ -951,6 +977,7 @@ COMMENT ON PROCEDURE qlikcloud.qlik_deploy_app(text) IS
 CREATE PROCEDURE qlikcloud.qlik_offboard(customer_key text, purge_after_days integer DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_offboard');
     CALL qlikcloud.qlik_run_workflow('offboard', customer_key, pg_catalog.jsonb_strip_nulls(
         pg_catalog.jsonb_build_object('purge_after_days', purge_after_days)));
 END
@@ -961,6 +988,7 @@ COMMENT ON PROCEDURE qlikcloud.qlik_offboard(text, integer) IS
 CREATE PROCEDURE qlikcloud.qlik_reactivate(customer_key text)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_reactivate');
     CALL qlikcloud.qlik_run_workflow('reactivate', customer_key);
 END
 $$;
@@ -970,6 +998,7 @@ COMMENT ON PROCEDURE qlikcloud.qlik_reactivate(text) IS
 CREATE PROCEDURE qlikcloud.qlik_sync_tenants(customer_key text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_sync_tenants');
     CALL qlikcloud.qlik_run_workflow('sync', customer_key);
 END
 $$;
