@@ -357,7 +357,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_tem
                                   '-'), 63), '-') AS s) AS x
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_alias_hostname(text, text, text) IS
-'The alias hostname derived from a customer key: <prefix><key>.<region>.qlikcloud.com in lowercase letters, digits and hyphens.';
+'The alias hostname derived from a customer key: <label>.<region>.qlikcloud.com, the label being <prefix><key> in lower case, each run of characters other than a-z0-9 made one hyphen, trimmed of hyphens, at most 63 characters; a label under 3 characters or "register" becomes customer-<label>. (The register step adds a hash of the key when another customer has the alias.)';
 
 -- A SCIM string literal: "..." with \ and " escaped.
 CREATE FUNCTION qlikcloud.qlik_scim_string(value text)
