@@ -272,6 +272,9 @@ check "fields projection" '["id", "name"]' "$(jget "$T/b" 'sorted(d["data"][0])'
 # ---- content APIs: spaces, items, temporary contents, apps ----------------------------------
 . "$here/selftest_content.sh"
 
+# ---- JWT session login, cookie sessions, CSRF ------------------------------------------------
+. "$here/selftest_login.sh"
+
 # ---- routing errors ---------------------------------------------------------------------
 call "https://$ACME/api/v1/nothing-here" "${AUTH[@]}"
 check "unknown path 404" 404 "$CODE"

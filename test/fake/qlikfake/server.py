@@ -99,6 +99,7 @@ class Ctx:
         self.tenant = None
         self.region = None
         self.token = None
+        self.session = None                         # a JWT login session (resources/login.py)
         self.params = {}
         self.service = "edge"
 
@@ -148,12 +149,23 @@ def _unknown_host(ctx):
                     "text/html; charset=utf-8")
 
 
+# Set by resources/login.py: ctx -> the JWT login session of the request's cookie, or None.
+SESSION_LOOKUP = None
+
+
 def _authenticate(ctx):
     auth = ctx.headers.get("Authorization") or ""
     scheme, _, value = auth.strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value:
-        return "missing bearer token"
+        s = SESSION_LOOKUP(ctx) if SESSION_LOOKUP and ctx.kind == "tenant" else None
+        if s is None:
+            return "missing bearer token"
+        user = ctx.tenant.users.get(s["token"].user_id)
+        if user is None or user["status"] != "active":
+            return "session user no longer exists or is not active"
+        ctx.token, ctx.session = s["token"], s
+        return None
     tok = STATE.tokens.get(value)
     if tok is None:
         return "invalid token"
@@ -193,6 +205,11 @@ def dispatch(ctx):
             problem = _authenticate(ctx)
             if problem:
                 return error_response("edge", 401, "HTTP-401", "Unauthorized", problem)
+            if ctx.session is not None and ctx.method not in ("GET", "HEAD", "OPTIONS") \
+                    and ctx.headers.get("qlik-csrf-token") != ctx.session["csrf"]:
+                # Qlik validates the CSRF token on every non-GET call of a cookie session.
+                return error_response("edge", 403, "HTTP-403", "Forbidden",
+                                      "missing or invalid qlik-csrf-token header")
             if op is not None:
                 who = ctx.token.user_id or ctx.token.client_id
                 scope = (ctx.tenant.id if kind == "tenant" else "console" if kind == "console"

@@ -7,7 +7,9 @@ MODULES = ["oauth", "users", "tenants", "temp_contents",
            # after groups: space seeds may assign seeded groups; apps seed into spaces
            "spaces", "items", "apps",
            # the Organization APIs (console host)
-           "org_tenants"]
+           "org_tenants",
+           # JWT session login (after identity_providers and groups)
+           "login"]
 
 
 def load():
