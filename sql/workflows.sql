@@ -79,7 +79,7 @@ SELECT workflow, state, attempts FROM qlikcloud.jobs ORDER BY id;
 ------------------------------------------------------------------------------
 -- Before the tenant exists: the alias lookup, the license key, the create
 -- call refused (a 429 that outlived the retries: Qlik did nothing).
-\! $FAKECTL POST /faults '{"host":"f-alias-lookup.us.qlikcloud.com","path":"/oauth/token","kind":"status","status":503}' >/dev/null
+\! $FAKECTL POST /faults '{"host":"f-alias-lookup.us.qlikcloud.com","path":"/api/v1/tenants/me","kind":"status","status":503}' >/dev/null
 CALL qlikcloud.qlik_onboard('f-alias-lookup');
 \! $FAKECTL POST /faults '{"path":"/api/v1/licenses/overview","kind":"status","status":503,"skip":1}' >/dev/null
 CALL qlikcloud.qlik_onboard('f-license');

@@ -12,11 +12,14 @@
 #include "qlikcloud.h"
 
 #include "credentials.h"
+#include "errors.h"
+#include "http.h"
 #include "resource.h"
 
 PG_FUNCTION_INFO_V1(qlik_create_tenant);
 PG_FUNCTION_INFO_V1(qlik_get_tenant);
 PG_FUNCTION_INFO_V1(qlik_current_tenant);
+PG_FUNCTION_INFO_V1(qlik_tenant_host_exists);
 PG_FUNCTION_INFO_V1(qlik_update_tenant);
 PG_FUNCTION_INFO_V1(qlik_deactivate_tenant);
 PG_FUNCTION_INFO_V1(qlik_reactivate_tenant);
@@ -85,6 +88,46 @@ qlik_current_tenant(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(qlik_object_result(fcinfo,
 									   qlik_json_call(host, "GET", "/api/v1/tenants/me", NULL, NIL, NULL),
 									   tenant_fields));
+}
+
+/*
+ * Does a tenant answer at this host?  Qlik's edge answers 401 LOGIN-2 ("No
+ * authentication configured for this hostname") for a host no tenant has,
+ * whatever the request; a tenant's host answers otherwise.  So the question
+ * needs no token, and no credential's secret goes to a host that may belong
+ * to nobody: a workflow checking that a new tenant's alias is free asks for
+ * no token it cannot use.  Only a host some credential serves is asked, as
+ * for every other call: this is no way to reach any host from the server.
+ * Errors (5xx, 429 after the retries, transport) are raised, since they
+ * answer nothing.
+ */
+Datum
+qlik_tenant_host_exists(PG_FUNCTION_ARGS)
+{
+	char	   *arg = qlik_arg_text(fcinfo, 0, "host");
+	char	   *host;
+	QlikCredential *cred;
+	QlikHttpRequest req;
+	QlikHttpResponse *resp;
+	QlikErrorInfo info;
+
+	cred = qlik_resolve_target(arg, &host);
+	qlik_credential_forget_secret(cred);
+	qlik_http_request_init(&req);
+	req.method = "GET";
+	req.url = psprintf("https://%s/api/v1/tenants/me", host);
+	req.idempotent = true;
+	req.follow_redirects = false;
+	req.what = "GET /api/v1/tenants/me";
+	resp = qlik_http_perform(&req);
+	if (resp->status == 401)
+	{
+		qlik_parse_error(resp, &info);
+		PG_RETURN_BOOL(info.code == NULL || strcmp(info.code, "LOGIN-2") != 0);
+	}
+	if (resp->status == 429 || resp->status >= 500)
+		qlik_raise_http_error(resp, host, req.what, NULL, NULL);
+	PG_RETURN_BOOL(true);
 }
 
 static void

@@ -33,6 +33,14 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION qlikcloud.qlik_current_tenant(text) IS
 'The tenant a host belongs to (GET /api/v1/tenants/me).';
 
+CREATE FUNCTION qlikcloud.qlik_tenant_host_exists(
+    host text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'qlik_tenant_host_exists'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_tenant_host_exists(text) IS
+'Whether a tenant answers at a host (its name or an alias), asked without a token: Qlik''s edge answers 401 LOGIN-2 for a host no tenant has.';
+
 CREATE FUNCTION qlikcloud.qlik_update_tenant(
     host text, tenant_id text, name text DEFAULT NULL, alias_hostname text DEFAULT NULL,
     enable_analytic_creation boolean DEFAULT NULL,

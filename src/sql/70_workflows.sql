@@ -791,6 +791,11 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     detail text;
 BEGIN
+    -- Usually free (a first attempt): asked without a token request, which
+    -- an unknown host would refuse.
+    IF NOT qlikcloud.qlik_tenant_host_exists(t.alias_hostname) THEN
+        RETURN NULL;
+    END IF;
     RETURN qlikcloud.qlik_current_tenant(t.alias_hostname);
 EXCEPTION WHEN SQLSTATE 'QK401' THEN
     GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
