@@ -28,7 +28,8 @@ OBJS = \
 	src/spaces.o \
 	src/items.o \
 	src/temp_contents.o \
-	src/apps.o
+	src/apps.o \
+	src/watch.o
 
 # The install script is put together from one file per concern under
 # src/sql/, in name order (00_core first, 99_privileges last).

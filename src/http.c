@@ -32,6 +32,7 @@
 #include "utils/wait_event.h"
 
 #include "http.h"
+#include "watch.h"
 
 #define QLIK_POLL_MS		25		/* how often a transfer checks for cancel */
 #define QLIK_MAX_REDIRECTS	5
@@ -592,6 +593,19 @@ report_progress(const QlikHttpRequest *req, TimestampTz *last)
 						req->what, up ? "sent" : "received", done / 1048576.0, speed / 1048576.0)));
 }
 
+/* The same progress in the query text another session sees (watch.c). */
+static void
+watch_progress(const QlikHttpRequest *req)
+{
+	curl_off_t	done = 0;
+	curl_off_t	total = 0;
+	bool		up = req->source_fd >= 0;
+
+	curl_easy_getinfo(qlik_easy, up ? CURLINFO_SIZE_UPLOAD_T : CURLINFO_SIZE_DOWNLOAD_T, &done);
+	curl_easy_getinfo(qlik_easy, up ? CURLINFO_CONTENT_LENGTH_UPLOAD_T : CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
+	qlik_watch_transfer(req->what, up, (int64) done, (int64) total);
+}
+
 /*
  * Run one request to completion, or until an interrupt.  Transport failures
  * come back in res->rc; an interrupt raises its ERROR after the handles are
@@ -641,9 +655,13 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 			/* Raises 57014 on cancel or statement_timeout; see PG_CATCH. */
 			CHECK_FOR_INTERRUPTS();
 			if (req->sink_fd >= 0 || req->source_fd >= 0)
+			{
 				report_progress(req, &last_report);
+				watch_progress(req);
+			}
 		}
 		pgstat_report_wait_end();
+		qlik_watch_transfer_end();
 
 		res->rc = CURLE_OK;
 		if (mc != CURLM_OK)
@@ -671,6 +689,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 	{
 		/* Whatever went wrong, the connection's state is unknown. */
 		pgstat_report_wait_end();
+		qlik_watch_transfer_end();
 		qlik_discard_handles();
 		free_headers(headers);
 		curl_slist_free_all(connect_to);
@@ -1097,6 +1116,8 @@ qlik_http_perform(const QlikHttpRequest *req)
 			long		delay = retry_after_ms(qlik_http_header(resp, "retry-after"));
 			char	   *why = psprintf("HTTP %ld", res.status);
 
+			if (res.status == 429)
+				qlik_watch_429(host, method, delay);
 			if (wait_to_retry(attempts, delay, &waited_ms, req, why))
 				continue;
 		}

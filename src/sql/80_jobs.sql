@@ -88,12 +88,27 @@ CREATE TABLE qlikcloud.job_attempts (
 COMMENT ON TABLE qlikcloud.job_attempts IS
 'History of each job: one row per attempt, what each step did (steps), how it ended (abandoned: its runner died and another took the job over). Deleted with its job.';
 
-REVOKE ALL ON qlikcloud.jobs, qlikcloud.job_attempts FROM PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.jobs, qlikcloud.job_attempts TO qlikcloud_user;
+CREATE TABLE qlikcloud.job_steps (
+    job_id      bigint NOT NULL,
+    attempt     integer NOT NULL,
+    step        text NOT NULL,
+    started_at  timestamptz,
+    finished_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    ok          boolean NOT NULL,
+    sqlstate    text,
+    FOREIGN KEY (job_id, attempt) REFERENCES qlikcloud.job_attempts ON DELETE CASCADE
+);
+CREATE INDEX job_steps_job_idx ON qlikcloud.job_steps (job_id, attempt);
+COMMENT ON TABLE qlikcloud.job_steps IS
+'Each step each attempt ran: when it started (after any wait for the rate limits; NULL if the runner did not say, see qlik_report_runner) and ended, whether it succeeded, its SQLSTATE if not. qlikcloud.workflow_step_stats sums it up. Deleted with its job.';
+
+REVOKE ALL ON qlikcloud.jobs, qlikcloud.job_attempts, qlikcloud.job_steps FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.jobs, qlikcloud.job_attempts, qlikcloud.job_steps TO qlikcloud_user;
 GRANT USAGE ON SEQUENCE qlikcloud.jobs_id_seq TO qlikcloud_user;
 SELECT pg_catalog.pg_extension_config_dump('qlikcloud.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('qlikcloud.jobs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('qlikcloud.job_attempts', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.job_steps', '');
 
 ------------------------------------------------------------------------------
 -- Rate limits: calls to shared hosts paced below Qlik's limits
@@ -118,7 +133,23 @@ CREATE TABLE qlikcloud.rate_calls (
 CREATE INDEX rate_calls_bucket_at_idx ON qlikcloud.rate_calls (bucket, at);
 COMMENT ON TABLE qlikcloud.rate_calls IS
 'Calls to shared hosts reserved by runners (bucket: host and tier; at: when the call may go), kept for one window.';
-REVOKE ALL ON qlikcloud.rate_limits, qlikcloud.rate_buckets, qlikcloud.rate_calls FROM PUBLIC;
+CREATE TABLE qlikcloud.rate_stats (
+    host             text NOT NULL,
+    tier             integer NOT NULL,
+    calls            bigint NOT NULL DEFAULT 0,
+    waits            bigint NOT NULL DEFAULT 0,
+    waited_seconds   double precision NOT NULL DEFAULT 0,
+    last_wait_at     timestamptz,
+    responses_429    bigint NOT NULL DEFAULT 0,
+    last_429_at      timestamptz,
+    last_retry_after double precision,
+    PRIMARY KEY (host, tier)
+);
+COMMENT ON TABLE qlikcloud.rate_stats IS
+'Per host and rate-limit tier, since it was first used: the calls runners reserved (calls), the waits pacing made them take (waits, waited_seconds, last_wait_at), and the 429s Qlik answered them (responses_429, last_429_at, its Retry-After in seconds). qlikcloud.rate_limit_usage shows it with the current window.';
+REVOKE ALL ON qlikcloud.rate_limits, qlikcloud.rate_buckets, qlikcloud.rate_calls, qlikcloud.rate_stats FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON qlikcloud.rate_stats TO qlikcloud_user;
+GRANT DELETE ON qlikcloud.rate_stats TO qlikcloud_admin;
 GRANT SELECT ON qlikcloud.rate_limits TO qlikcloud_user;
 GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_limits TO qlikcloud_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_buckets, qlikcloud.rate_calls TO qlikcloud_user;
@@ -189,6 +220,15 @@ BEGIN
         start := greatest(start, now_);
     END IF;
     INSERT INTO qlikcloud.rate_calls SELECT b, start FROM generate_series(1, calls);
+    -- What a DBA sees in qlikcloud.rate_limit_usage (the bucket's row is
+    -- locked above: one runner at a time here too).
+    INSERT INTO qlikcloud.rate_stats AS r (host, tier, calls, waits, waited_seconds, last_wait_at)
+    VALUES ($1, $2, calls, CASE WHEN start > now_ THEN 1 ELSE 0 END, extract(epoch FROM start - now_),
+            CASE WHEN start > now_ THEN now_ END)
+    ON CONFLICT ON CONSTRAINT rate_stats_pkey DO UPDATE
+    SET calls = r.calls + excluded.calls, waits = r.waits + excluded.waits,
+        waited_seconds = r.waited_seconds + excluded.waited_seconds,
+        last_wait_at = coalesce(excluded.last_wait_at, r.last_wait_at);
     RETURN extract(epoch FROM start - now_);
 END
 $$;
@@ -630,6 +670,95 @@ BEGIN
 END
 $$;
 
+------------------------------------------------------------------------------
+-- Watching the runners: what each is doing, in the query text another
+-- session sees in pg_stat_activity; the 429s Qlik answered them.
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud_internal.report_activity(activity text)
+RETURNS void
+LANGUAGE C CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'qlik_report_activity';
+COMMENT ON FUNCTION qlikcloud_internal.report_activity(text) IS
+'Sets this session''s query text in pg_stat_activity (NULL: the statement''s own again); a transfer''s progress follows it. For qlik_report_runner, which builds the text.';
+REVOKE ALL ON FUNCTION qlikcloud_internal.report_activity(text) FROM PUBLIC;
+
+-- SECURITY DEFINER to reach the internal function: the text it sets always
+-- starts "qlikcloud runner:", so no role can disguise another statement.
+CREATE FUNCTION qlikcloud.qlik_report_runner(job qlikcloud.jobs, i integer, pacing double precision DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    steps text[] := qlikcloud.qlik_workflow_steps(job.workflow);
+    host text;
+BEGIN
+    IF job.id IS NULL THEN
+        PERFORM qlikcloud_internal.report_activity('qlikcloud runner: idle, looking for jobs');
+        RETURN;
+    END IF;
+    SELECT coalesce(m.hostname, qlikcloud.qlik_register_host(m.region)) INTO host
+    FROM qlikcloud.managed_tenants m WHERE m.customer_key = job.customer_key;
+    PERFORM qlikcloud_internal.report_activity(concat_ws(' ',
+        format('qlikcloud runner: job %s %s', job.id, job.workflow),
+        'customer ' || job.customer_key,
+        format('step %s (%s of %s)', steps[i], i, cardinality(steps)),
+        'host ' || host,
+        format('attempt %s', job.attempts),
+        CASE WHEN pacing IS NOT NULL
+             THEN format('waiting %s s for Qlik''s rate limits', round(pacing::numeric, 1)) END));
+    -- The step starts now (after any wait): qlik_job_step_done and
+    -- qlik_job_step_failed record how long it took.
+    IF pacing IS NULL THEN
+        PERFORM set_config('qlikcloud_workflow.step_started', extract(epoch FROM clock_timestamp())::text, false);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_report_runner(qlikcloud.jobs, integer, double precision) IS
+'Shows in pg_stat_activity (this session''s query text) what a runner does: "qlikcloud runner: job 12 onboard customer acme step stage_app (14 of 16) host acme.us.qlikcloud.com attempt 1", with "waiting N s for Qlik''s rate limits" when pacing is given, or "idle, looking for jobs" when job is NULL. Called before step i starts, it also marks its start for qlikcloud.job_steps. Runners call it; a runner of your own may too.';
+
+CREATE FUNCTION qlikcloud.qlik_report_runner_done()
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT qlikcloud_internal.report_activity(NULL);
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_report_runner_done() IS
+'Puts the statement''s own text back in pg_stat_activity when a runner stops (qlik_report_runner set it).';
+
+CREATE FUNCTION qlikcloud.qlik_session_429s(forget boolean DEFAULT false)
+RETURNS TABLE (host text, tier integer, responses bigint, last_at timestamptz, last_retry_after double precision)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'qlik_session_429s';
+COMMENT ON FUNCTION qlikcloud.qlik_session_429s(boolean) IS
+'The HTTP 429s Qlik answered this session, per host and tier (1 for GET, 2 for other methods), with the last one''s time and Retry-After in seconds; forget: and forget them. Runners move them to qlikcloud.rate_stats after each step (qlik_record_429s).';
+
+CREATE FUNCTION qlikcloud.qlik_record_429s()
+RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    WITH seen AS MATERIALIZED (SELECT * FROM qlikcloud.qlik_session_429s(true)),
+    recorded AS (
+        INSERT INTO qlikcloud.rate_stats AS r (host, tier, responses_429, last_429_at, last_retry_after)
+        SELECT s.host, s.tier, s.responses, s.last_at, s.last_retry_after FROM seen AS s
+        ON CONFLICT ON CONSTRAINT rate_stats_pkey DO UPDATE
+        SET responses_429 = r.responses_429 + excluded.responses_429, last_429_at = excluded.last_429_at,
+            last_retry_after = excluded.last_retry_after)
+    SELECT coalesce(sum(s.responses), 0)::bigint FROM seen AS s
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_record_429s() IS
+'Moves the 429s this session got (qlik_session_429s) to qlikcloud.rate_stats, shown by qlikcloud.rate_limit_usage, and returns how many. Runners call it after each step.';
+
+-- The step this session started (qlik_report_runner), once: NULL if none.
+CREATE FUNCTION qlikcloud.qlik_take_step_start()
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started text := current_setting('qlikcloud_workflow.step_started', true);
+BEGIN
+    PERFORM set_config('qlikcloud_workflow.step_started', '', false);
+    RETURN to_timestamp(nullif(started, '')::double precision);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_take_step_start() IS
+'When the step this session is running started (marked by qlik_report_runner), NULL if unmarked; clears the mark.';
+
 CREATE FUNCTION qlikcloud.qlik_job_step_done(job qlikcloud.jobs, i integer, step text, note text)
 RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
@@ -637,6 +766,9 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE qlikcloud.jobs c SET step = i, heartbeat_at = clock_timestamp() WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a SET steps = a.steps || (step || ': ' || coalesce(note, 'done'))
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
+    INSERT INTO qlikcloud.job_steps (job_id, attempt, step, started_at, ok)
+    VALUES (job.id, job.attempts, step, qlikcloud.qlik_take_step_start(), true);
+    SELECT qlikcloud.qlik_record_429s();
 $$;
 
 CREATE FUNCTION qlikcloud.qlik_job_done(job qlikcloud.jobs)
@@ -712,6 +844,9 @@ BEGIN
     SET outcome = CASE WHEN final THEN 'dead' ELSE 'retry' END, finished_at = clock_timestamp(),
         sqlstate = st, error = step || ': ' || msg || coalesce(' (' || nullif(detail, '') || ')', '')
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
+    INSERT INTO qlikcloud.job_steps (job_id, attempt, step, started_at, ok, sqlstate)
+    VALUES (job.id, job.attempts, qlik_job_step_failed.step, qlikcloud.qlik_take_step_start(), false, st);
+    PERFORM qlikcloud.qlik_record_429s();
     UPDATE qlikcloud.managed_tenants m
     SET last_sqlstate = st, last_error = msg || coalesce(' (' || nullif(detail, '') || ')', ''),
         failed_step = step, failed_at = clock_timestamp(),
@@ -762,9 +897,11 @@ BEGIN
             wait := qlikcloud.qlik_pace_step(job, steps[i]);
             COMMIT;
             IF wait OPERATOR(pg_catalog.>) 0::double precision THEN
+                PERFORM qlikcloud.qlik_report_runner(job, i, wait);
                 PERFORM pg_catalog.pg_sleep(wait);
             END IF;
         END IF;
+        PERFORM qlikcloud.qlik_report_runner(job, i);
         BEGIN
             EXECUTE pg_catalog.format('SELECT qlikcloud.%I($1, $2)', 'qlik_step_' OPERATOR(pg_catalog.||) steps[i])
                 INTO note USING job.customer_key, job.args;
@@ -819,12 +956,14 @@ BEGIN
         COMMIT;
         IF job.id IS NULL THEN
             EXIT WHEN NOT poll;
+            PERFORM qlikcloud.qlik_report_runner(NULL, NULL);
             PERFORM pg_catalog.pg_sleep(1);
             CONTINUE;
         END IF;
         CALL qlikcloud.qlik_run_job(job.id, max_attempts, retry_delay, pace);
         ran := ran OPERATOR(pg_catalog.+) 1;
     END LOOP;
+    PERFORM qlikcloud.qlik_report_runner_done();
     PERFORM qlikcloud.qlik_prune_jobs();
 END
 $$;
@@ -899,6 +1038,7 @@ BEGIN
                   HINT = 'See qlikcloud.jobs; CALL qlikcloud.qlik_run_jobs() runs the queue.';
     END IF;
     CALL qlikcloud.qlik_run_job(job.id, 8, '10 seconds', true);
+    PERFORM qlikcloud.qlik_report_runner_done();
     SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
     IF job.state OPERATOR(pg_catalog.<>) 'done' THEN
         hint := CASE WHEN job.state OPERATOR(pg_catalog.=) 'queued'

@@ -41,3 +41,39 @@ COMMENT ON VIEW qlikcloud.deactivated_tenants IS
 REVOKE ALL ON qlikcloud.customers_without_tenant, qlikcloud.failed_customers, qlikcloud.deactivated_tenants FROM PUBLIC;
 GRANT SELECT ON qlikcloud.customers_without_tenant, qlikcloud.failed_customers, qlikcloud.deactivated_tenants
     TO qlikcloud_user;
+
+------------------------------------------------------------------------------
+-- Watching it run (what each runner does now: pg_stat_activity.query)
+------------------------------------------------------------------------------
+CREATE VIEW qlikcloud.rate_limit_usage AS
+    SELECT s.host, s.tier, l.per_minute, l.window_seconds,
+           c.calls_in_window, c.calls_ahead,
+           greatest(0, floor(l.per_minute * l.window_seconds / 60.0 * 0.9)::integer
+                       - c.calls_in_window - c.calls_ahead) AS budget_left,
+           s.calls AS calls_total, s.waits, s.waited_seconds, s.last_wait_at,
+           s.responses_429, s.last_429_at, s.last_retry_after
+    FROM qlikcloud.rate_stats s
+    LEFT JOIN qlikcloud.rate_limits l ON l.tier = s.tier
+    LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE r.at <= now())::integer AS calls_in_window,
+               count(*) FILTER (WHERE r.at > now())::integer AS calls_ahead
+        FROM qlikcloud.rate_calls r
+        WHERE r.bucket = s.host || ' tier ' || s.tier
+          AND r.at > now() - make_interval(secs => coalesce(l.window_seconds, 300))) AS c ON true;
+COMMENT ON VIEW qlikcloud.rate_limit_usage IS
+'Per host and rate-limit tier the runners used: calls made in Qlik''s window (window_seconds) and reserved to go later (calls_ahead), the budget left of the 90% of the limit runners keep to, calls ever reserved, the waits pacing made them take (count, seconds, last), and the 429s Qlik answered (count, last, its Retry-After). Calls are counted for shared hosts (register hosts, license, admin and template sources); 429s for any host a runner called.';
+
+CREATE VIEW qlikcloud.workflow_step_stats AS
+    SELECT j.workflow, s.step, count(*) AS runs, count(*) FILTER (WHERE NOT s.ok) AS failures,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.finished_at - s.started_at))
+               AS median_seconds,
+           max(extract(epoch FROM s.finished_at - s.started_at)) AS max_seconds,
+           max(s.finished_at) AS last_run_at
+    FROM qlikcloud.job_steps s JOIN qlikcloud.jobs j ON j.id = s.job_id
+    GROUP BY j.workflow, s.step
+    ORDER BY j.workflow, array_position(qlikcloud.qlik_workflow_steps(j.workflow), s.step);
+COMMENT ON VIEW qlikcloud.workflow_step_stats IS
+'Per workflow and step, from the job history still kept (qlikcloud.job_steps, pruned with the jobs): how often the step ran, how often it failed, its median and longest duration in seconds.';
+
+REVOKE ALL ON qlikcloud.rate_limit_usage, qlikcloud.workflow_step_stats FROM PUBLIC;
+GRANT SELECT ON qlikcloud.rate_limit_usage, qlikcloud.workflow_step_stats TO qlikcloud_user;
