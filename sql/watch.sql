@@ -81,19 +81,25 @@ SELECT count(*) AS untaken_429s FROM qlikcloud.qlik_session_429s();
 
 ------------------------------------------------------------------------------
 -- 4. A transfer's progress, seen from another session: an upload the fake
--- holds 3 s after reading it shows every byte sent.
+-- holds 3 s after reading it shows every byte sent. The session ran a
+-- runner first that statement_timeout stopped mid-job: the upload is shown
+-- as itself, not as that runner.
 ------------------------------------------------------------------------------
+\! $FAKECTL POST /faults '{"path":"/api/v1/groups","method":"POST","kind":"hang","count":1}' >/dev/null
+SELECT qlikcloud.qlik_enqueue('onboard', 'w3') AS job3 \gset
 SELECT current_setting('data_directory') || '/qt_watch_upload.bin' AS upload_path \gset
 COPY (SELECT repeat('x', 2000000)) TO :'upload_path';
 \setenv QT_UPLOAD :upload_path
 \! $FAKECTL POST /counters/reset >/dev/null
 \! $FAKECTL POST /faults '{"path":"/api/v1/temp-contents","method":"POST","kind":"slow","ms":3000}' >/dev/null
-\! PGAPPNAME=qt_watch_upload psql -X -c "SELECT qlikcloud.qlik_upload_temp_content_file('source.us.qlikcloud.com', '$QT_UPLOAD')" >/dev/null 2>&1 &
+\! PGAPPNAME=qt_watch_upload psql -X -c "SET statement_timeout = '2s'" -c "CALL qlikcloud.qlik_run_jobs()" -c "RESET statement_timeout" -c "SELECT qlikcloud.qlik_upload_temp_content_file('source.us.qlikcloud.com', '$QT_UPLOAD')" >/dev/null 2>&1 &
 SELECT qt.wait_until($$SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_watch_upload'
                                       AND query LIKE '%qlikcloud: POST /api/v1/temp-contents: sent 2000001 of %')$$)
        AS progress_seen;
-SELECT regexp_replace(query, '^.* -- ', '') AS progress
+SELECT regexp_replace(query, '^.* -- ', '') AS progress,
+       query LIKE 'SELECT qlikcloud.qlik_upload_temp_content_file(%' AS shown_as_the_upload
 FROM pg_stat_activity WHERE application_name = 'qt_watch_upload';
+SELECT state, last_sqlstate FROM qlikcloud.jobs WHERE id = :job3;
 SELECT qt.wait_until($$SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_watch_upload')$$)
        AS upload_done;
 \set n `$FAKECTL count '' /api/v1/temp-contents POST 201`

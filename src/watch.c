@@ -13,6 +13,7 @@
  */
 #include "qlikcloud.h"
 
+#include "access/xact.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
@@ -29,8 +30,13 @@ PG_FUNCTION_INFO_V1(qlik_session_429s);
 /* How often a transfer's progress is written to the query text. */
 #define QLIK_PROGRESS_ACTIVITY_MS 500
 
-/* The runner's text (NULL: the statement's own), what progress follows. */
+/*
+ * The runner's text (NULL: the statement's own), what progress follows, and
+ * the statement that set it: a runner stopped by an ERROR leaves it behind,
+ * and the session's next statement must not be shown as that runner.
+ */
 static char *base_activity = NULL;
+static TimestampTz base_statement = 0;
 static bool showing_progress = false;
 static TimestampTz last_progress = 0;
 
@@ -50,7 +56,7 @@ static int	n_429 = 0;
 static const char *
 current_base(void)
 {
-	if (base_activity != NULL)
+	if (base_activity != NULL && base_statement == GetCurrentStatementStartTimestamp())
 		return base_activity;
 	return debug_query_string ? debug_query_string : "qlikcloud";
 }
@@ -81,6 +87,7 @@ qlik_report_activity(PG_FUNCTION_ARGS)
 											debug_query_string
 											? psprintf("%s -- %s", what, debug_query_string)
 											: what);
+		base_statement = GetCurrentStatementStartTimestamp();
 	}
 	showing_progress = false;
 	pgstat_report_activity(STATE_RUNNING, current_base());
