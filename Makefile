@@ -12,6 +12,8 @@ OBJS = \
 	src/qlikcloud.o \
 	src/http.o \
 	src/errors.o \
+	src/dbtext.o \
+	src/answer.o \
 	src/credentials.o \
 	src/auth.o \
 	src/client.o \

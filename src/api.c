@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "client.h"
+#include "dbtext.h"
 #include "http.h"
 #include "resource.h"
 
@@ -113,12 +114,13 @@ headers_jsonb(const QlikHttpResponse *resp)
 				appendStringInfoString(&joined, ", ");
 			appendStringInfoString(&joined, h2->value);
 		}
+		/* Header bytes are anything the server sent. */
 		k.type = jbvString;
-		k.val.string.val = h->name;
-		k.val.string.len = strlen(h->name);
+		k.val.string.val = qlik_db_text(h->name, strlen(h->name));
+		k.val.string.len = strlen(k.val.string.val);
 		v.type = jbvString;
-		v.val.string.val = joined.data;
-		v.val.string.len = joined.len;
+		v.val.string.val = qlik_db_text(joined.data, joined.len);
+		v.val.string.len = strlen(v.val.string.val);
 		pushJsonbValue(&state, WJB_KEY, &k);
 		pushJsonbValue(&state, WJB_VALUE, &v);
 	}

@@ -25,12 +25,14 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "answer.h"
 #include "auth.h"
 #include "errors.h"
 #include "http.h"
 
 #define TOKEN_KEY_LEN (NAMEDATALEN + 256 + 2)
 #define MAX_TOKEN_LIFETIME (24 * 3600.0)	/* seconds */
+#define MAX_TOKEN_LEN 16384
 
 typedef struct TokenEntry
 {
@@ -92,8 +94,9 @@ qlik_forget_token(const QlikCredential *cred, const char *host)
 
 /*
  * How long the token may be used, in seconds: expires_in if given, else
- * expires_at (ISO 8601, UTC), else a conservative five minutes.  Never
- * raises: it runs while cJSON memory is held.
+ * expires_at (ISO 8601, UTC), else a conservative five minutes; -1 for an
+ * expires_in that is not a positive number (a token already dead is no
+ * token).  Never raises: it runs while cJSON memory is held.
  */
 static double
 token_lifetime(const cJSON *root)
@@ -109,6 +112,8 @@ token_lifetime(const cJSON *root)
 	 */
 	if (cJSON_IsNumber(in) && in->valuedouble > 0)
 		return Min(in->valuedouble, MAX_TOKEN_LIFETIME);
+	if (in != NULL && !cJSON_IsNull(in))
+		return -1;
 	memset(&tm, 0, sizeof(tm));
 	if (cJSON_IsString(at) && at->valuestring != NULL &&
 		sscanf(at->valuestring, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
@@ -116,6 +121,21 @@ token_lifetime(const cJSON *root)
 		tm2timestamp(&tm, 0, NULL, &when) == 0)
 		return (double) (when - GetCurrentTimestamp()) / USECS_PER_SEC;
 	return 300;
+}
+
+/*
+ * A token goes into an Authorization header: printable ASCII only (RFC
+ * 6750's b64token is narrower still), and of a sane length.
+ */
+static bool
+bearer_token(const char *s)
+{
+	size_t		n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if ((unsigned char) s[n] <= 0x20 || (unsigned char) s[n] >= 0x7f || n >= MAX_TOKEN_LEN)
+			return false;
+	return n > 0;
 }
 
 /* Ask the host's /oauth/token for a new token. */
@@ -127,7 +147,7 @@ request_token(QlikCredential *cred, const char *host, double *lifetime)
 	QlikHttpResponse *resp;
 	cJSON	   *root;
 	const cJSON *tok;
-	char	   *token = NULL;
+	char	   *volatile token = NULL;
 	char	   *context;
 
 	if (cred->client_secret == NULL)
@@ -179,7 +199,7 @@ request_token(QlikCredential *cred, const char *host, double *lifetime)
 
 	root = cJSON_ParseWithLength(resp->body, resp->body_len);
 	tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
-	if (cJSON_IsString(tok) && tok->valuestring != NULL && tok->valuestring[0] != '\0')
+	if (cJSON_IsString(tok) && tok->valuestring != NULL && bearer_token(tok->valuestring))
 	{
 		*lifetime = token_lifetime(root);
 		/* pstrdup could fail: nothing must be held in cJSON then. */
@@ -203,7 +223,13 @@ request_token(QlikCredential *cred, const char *host, double *lifetime)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
 				 errmsg("%s: the answer has no access_token", context),
-				 errdetail("HTTP %ld from POST /oauth/token on %s.", resp->status, host)));
+				 errdetail_internal("%s A token is 1 to %d printable ASCII characters.",
+									qlik_answer_detail(resp, host, req.what), MAX_TOKEN_LEN)));
+	if (*lifetime < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("%s: the answer's expires_in is not a positive number", context),
+				 errdetail_internal("%s", qlik_answer_detail(resp, host, req.what))));
 	return token;
 }
 

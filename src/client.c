@@ -11,10 +11,7 @@
  */
 #include "qlikcloud.h"
 
-#include "common/jsonapi.h"
-#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
-#include "utils/jsonb.h"
 
 #include "auth.h"
 #include "client.h"
@@ -74,22 +71,62 @@ qlik_url_encode_text(const char *s, size_t len)
 }
 
 /*
- * Check a request path ("/api/v1/users?limit=5") and return it ready to
- * send: characters that may not appear raw in a URL (space, quotes, braces,
+ * Is this path segment, percent-decoded, ".." (alone, or between decoded
+ * slashes or backslashes)?  seg is normalized: every '%' starts an escape.
+ */
+static bool
+is_dot_dot(const char *seg, size_t len)
+{
+	char	   *dec = palloc(len + 1);
+	size_t		n = 0;
+	size_t		piece = 0;
+	bool		found = false;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		if (seg[i] == '%' && i + 2 < len && isxdigit((unsigned char) seg[i + 1]) &&
+			isxdigit((unsigned char) seg[i + 2]))
+		{
+			char		hex[3] = {seg[i + 1], seg[i + 2], '\0'};
+
+			dec[n++] = (char) strtol(hex, NULL, 16);
+			i += 2;
+		}
+		else
+			dec[n++] = seg[i];
+	}
+	dec[n] = '\0';
+	for (size_t i = 0; i <= n && !found; i++)
+	{
+		if (i == n || dec[i] == '/' || dec[i] == '\\')
+		{
+			found = (i - piece == 2 && dec[piece] == '.' && dec[piece + 1] == '.');
+			piece = i + 1;
+		}
+	}
+	pfree(dec);
+	return found;
+}
+
+/*
+ * Check a path ("/api/v1/users?limit=5") and return it ready to send:
+ * characters that may not appear raw in a URL (space, quotes, braces,
  * non-ASCII) are percent-encoded, so that a SCIM filter can be written as
  * Qlik documents it.  Control characters (CR, LF), fragments and ".."
- * segments are refused.
+ * segments, plain or percent-encoded (%2e%2e, .%2E), are refused with
+ * sqlstate: 22023 for a caller's path, QK006 for a link in Qlik's answer.
  */
-char *
-qlik_check_path(const char *path)
+static char *
+check_path(const char *path, int sqlstate, const char *subject)
 {
 	StringInfoData buf;
-	const char *seg;
+	bool		ours = (sqlstate == ERRCODE_INVALID_PARAMETER_VALUE);
+	size_t		plen;
 
 	if (path == NULL || path[0] != '/' || path[1] == '/')
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid Qlik Cloud API path \"%s\"", path ? path : ""),
+				(errcode(sqlstate),
+				 errmsg("invalid %s \"%s\"", subject, path ? path : ""),
 				 errdetail("A path starts with a single \"/\", such as /api/v1/users/me.")));
 
 	initStringInfo(&buf);
@@ -99,14 +136,14 @@ qlik_check_path(const char *path)
 
 		if (c < 0x20 || c == 0x7f)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("Qlik Cloud API path contains a control character"),
+					(errcode(sqlstate),
+					 errmsg("%s contains a control character", subject),
 					 errdetail("Carriage returns, line feeds and other control characters are not allowed.")));
 		if (c == '#')
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("Qlik Cloud API path contains a fragment (\"#\")"),
-					 errhint("Write \"#\" in a query value as %%23, or use qlikcloud.qlik_url_encode().")));
+					(errcode(sqlstate),
+					 errmsg("%s contains a fragment (\"#\")", subject),
+					 ours ? errhint("Write \"#\" in a query value as %%23, or use qlikcloud.qlik_url_encode().") : 0));
 		if (c == '%' && isxdigit((unsigned char) p[1]) && isxdigit((unsigned char) p[2]))
 			appendStringInfoChar(&buf, c);
 		else if (c >= 0x80 || c == ' ' || c == '"' || c == '<' || c == '>' || c == '\\' ||
@@ -117,16 +154,60 @@ qlik_check_path(const char *path)
 	}
 
 	/* No ".." segment in the path part: it would leave the API's tree. */
-	for (seg = buf.data; seg != NULL && *seg && *seg != '?'; seg = strchr(seg + 1, '/'))
+	plen = strcspn(buf.data, "?");
+	for (size_t i = 0; i < plen;)
 	{
-		const char *s = seg + 1;
+		const char *seg = buf.data + i + 1;
+		size_t		n = 0;
 
-		if (strncmp(s, "..", 2) == 0 && (s[2] == '/' || s[2] == '?' || s[2] == '\0'))
+		while (i + 1 + n < plen && seg[n] != '/')
+			n++;
+		if (is_dot_dot(seg, n))
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("Qlik Cloud API path contains a \"..\" segment")));
+					(errcode(sqlstate),
+					 errmsg("%s contains a \"..\" segment", subject),
+					 errdetail("Percent-encoded dots (%%2e) count as dots.")));
+		i += n + 1;
 	}
 	return buf.data;
+}
+
+char *
+qlik_check_path(const char *path)
+{
+	return check_path(path, ERRCODE_INVALID_PARAMETER_VALUE, "Qlik Cloud API path");
+}
+
+/*
+ * Check a next-page link from an answer on host (a path, or an https URL),
+ * as a caller's path is checked, but as Qlik's fault (QK006).  An URL on
+ * another host is refused later, by qlik_call (QK007).
+ */
+char *
+qlik_check_link(const char *link, const char *host)
+{
+	const char *subject = psprintf("Qlik Cloud's next-page link on %s", host);
+	const char *path;
+
+	if (link[0] == '/')
+		return check_path(link, ERRCODE_QLIK_BAD_RESPONSE, subject);
+	if (pg_strncasecmp(link, "https://", 8) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("%s is neither an https URL nor a path", subject)));
+	path = link + 8 + strcspn(link + 8, "/?#");
+	for (const char *p = link; p < path; p++)
+		if ((unsigned char) *p <= 0x20 || *p == 0x7f || *p == '\\')
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+					 errmsg("%s has a control character or a space in its host", subject)));
+	if (*path == '\0')
+		return pstrdup(link);
+	if (*path != '/')
+		return psprintf("%.*s/%s", (int) (path - link), link,
+						check_path(psprintf("/%s", path), ERRCODE_QLIK_BAD_RESPONSE, subject) + 1);
+	return psprintf("%.*s%s", (int) (path - link), link,
+					check_path(path, ERRCODE_QLIK_BAD_RESPONSE, subject));
 }
 
 /*
@@ -339,47 +420,4 @@ qlik_call(QlikCall *call, char **host_out)
 	if (resp->status >= 300 && !call->return_errors)
 		qlik_raise_http_error(resp, host, what, NULL, NULL);
 	return resp;
-}
-
-/*
- * The response body as jsonb: NULL for an empty body, an ERROR for a body
- * that is not JSON.  The body is checked with PostgreSQL's own JSON parser
- * first, so that a malformed answer gets a Qlik-specific error instead of
- * jsonb_in's message about our input.
- */
-Jsonb *
-qlik_response_jsonb(const QlikHttpResponse *resp, const char *host, const char *what)
-{
-	const char *ctype = qlik_http_header(resp, "content-type");
-	char	   *text;
-	JsonLexContext *lex;
-	JsonParseErrorType perr;
-
-	if (resp->body_len == 0)
-		return NULL;
-	if (ctype != NULL && strstr(ctype, "json") == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-				 errmsg("Qlik Cloud answered with %s, not JSON", ctype),
-				 errdetail("HTTP %ld from %s on %s, %zu bytes.", resp->status, what, host,
-						   resp->body_len)));
-
-	/* JSON is UTF-8: anything else (a NUL byte included) is Qlik's fault. */
-	if (!pg_verify_mbstr(PG_UTF8, resp->body, (int) resp->body_len, true))
-		ereport(ERROR,
-				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-				 errmsg("Qlik Cloud answered with JSON that is not valid UTF-8"),
-				 errdetail("HTTP %ld from %s on %s, %zu bytes.", resp->status, what, host,
-						   resp->body_len)));
-	text = pg_any_to_server(resp->body, (int) resp->body_len, PG_UTF8);
-	lex = makeJsonLexContextCstringLen(text, (int) strlen(text), GetDatabaseEncoding(), false);
-	perr = pg_parse_json(lex, &nullSemAction);
-	if (perr != JSON_SUCCESS)
-		ereport(ERROR,
-				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-				 errmsg("Qlik Cloud answered with malformed JSON"),
-				 errdetail("HTTP %ld from %s on %s: %zu bytes, invalid at byte %d.", resp->status,
-						   what, host, resp->body_len,
-						   (int) (lex->token_start ? lex->token_start - text : 0))));
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
 }

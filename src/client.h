@@ -6,8 +6,8 @@
 #ifndef QLIKCLOUD_CLIENT_H
 #define QLIKCLOUD_CLIENT_H
 
+#include "answer.h"
 #include "http.h"
-#include "utils/jsonb.h"
 
 typedef struct QlikCall
 {
@@ -31,9 +31,8 @@ extern void qlik_call_init(QlikCall *call);
 extern QlikHttpResponse *qlik_call(QlikCall *call, char **host_out);
 extern const char *qlik_check_method(const char *method);
 extern char *qlik_check_path(const char *path);
+extern char *qlik_check_link(const char *link, const char *host);
 extern char *qlik_check_header(const char *name, const char *value);
 extern char *qlik_url_encode_text(const char *s, size_t len);
-extern Jsonb *qlik_response_jsonb(const QlikHttpResponse *resp, const char *host,
-								  const char *what);
 
 #endif							/* QLIKCLOUD_CLIENT_H */

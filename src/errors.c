@@ -22,24 +22,25 @@
 #include "mb/pg_wchar.h"
 #include "utils/elog.h"
 
+#include "dbtext.h"
 #include "errors.h"
 
 #define QLIK_MAX_ERROR_TEXT 1000
 
 /*
- * A palloc'd copy of text, scrubbed of the secret, then cut to at most limit
- * bytes at a character boundary (JSON text is UTF-8).  Scrubbing comes
- * first, so that a cut cannot leave the beginning of a secret behind.
+ * A palloc'd copy of text, valid in the database encoding (dbtext.c),
+ * scrubbed of the secret, then cut to at most limit bytes at a character
+ * boundary.  Scrubbing comes before the cut, so that a cut cannot leave the
+ * beginning of a secret behind, and both before and after the conversion,
+ * so that the secret is found as it was sent and as the database spells it.
  */
 static char *
 bounded_text(const char *text, int limit, const char *scrub)
 {
 	char	   *s = qlik_scrub(text, scrub);
-	size_t		len = strlen(s);
 
-	if (len > (size_t) limit)
-		s[pg_encoding_mbcliplen(PG_UTF8, s, limit + 1, limit)] = '\0';
-	return s;
+	s = qlik_scrub(qlik_db_text(s, strlen(s)), scrub);
+	return qlik_clip_text(s, limit);
 }
 
 /* A bounded palloc'd copy of a JSON string member, or NULL. */
@@ -235,7 +236,8 @@ qlik_raise_http_error(const QlikHttpResponse *resp, const char *host,
 		appendStringInfo(&detail, " traceId: %s.", info.trace_id);
 	if (info.code == NULL && info.title == NULL && resp->body_len > 0)
 		appendStringInfo(&detail, " The body (%zu bytes, %s) is not a Qlik error document.",
-						 resp->body_len, ctype ? ctype : "no content type");
+						 resp->body_len,
+						 ctype ? qlik_db_text_bounded(ctype, strlen(ctype), 100) : "no content type");
 
 	title = info.title;
 	if (title == NULL)

@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "dbtext.h"
 #include "http.h"
 #include "watch.h"
 
@@ -49,6 +50,8 @@ typedef struct XferBuffers
 	size_t		body_cap;
 	size_t		body_max;
 	bool		body_too_big;
+	bool		headers_too_big;
+	bool		headers_done;	/* the blank line after the headers came */
 	char	   *hdr;
 	size_t		hdr_len;
 	size_t		hdr_cap;
@@ -178,10 +181,15 @@ header_cb(char *data, size_t size, size_t nmemb, void *userdata)
 
 	/* A new status line starts a new response (after "100 Continue"). */
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	{
 		xb->hdr_len = 0;
+		xb->headers_done = false;
+	}
+	if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n'))
+		xb->headers_done = true;
 	if (xb->hdr_len + n > QLIK_MAX_HEADER_BYTES)
 	{
-		xb->body_too_big = true;
+		xb->headers_too_big = true;
 		return 0;
 	}
 	if (!buffer_append(&xb->hdr, &xb->hdr_len, &xb->hdr_cap, data, n))
@@ -671,6 +679,12 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 			if (msg->msg == CURLMSG_DONE && msg->easy_handle == qlik_easy)
 				res->rc = msg->data.result;
 		}
+		/* libcurl takes a connection closed inside the headers for an end. */
+		if (res->rc == CURLE_OK && !xb->headers_done)
+		{
+			res->rc = CURLE_PARTIAL_FILE;
+			strlcpy(xb->errbuf, "the answer ended inside its headers", sizeof(xb->errbuf));
+		}
 		curl_multi_remove_handle(qlik_multi, qlik_easy);
 
 		curl_easy_getinfo(qlik_easy, CURLINFO_RESPONSE_CODE, &res->status);
@@ -741,7 +755,8 @@ static bool
 transport_retryable(const XferResult *res, const XferBuffers *xb,
 					const QlikHttpRequest *req)
 {
-	if (xb->body_too_big || xb->out_of_memory || xb->file_errno != 0 || is_tls_failure(res->rc))
+	if (xb->body_too_big || xb->headers_too_big || xb->out_of_memory || xb->file_errno != 0 ||
+		is_tls_failure(res->rc))
 		return false;
 	switch (res->rc)
 	{
@@ -767,7 +782,9 @@ report_transport_error(const char *host, const QlikHttpRequest *req,
 					   const XferResult *res, const XferBuffers *xb,
 					   int attempts)
 {
-	const char *reason = xb->errbuf[0] ? xb->errbuf : curl_easy_strerror(res->rc);
+	const char *raw = xb->errbuf[0] ? xb->errbuf : curl_easy_strerror(res->rc);
+	/* libcurl's words can quote what the server sent. */
+	const char *reason = qlik_db_text_bounded(raw, strlen(raw), 300);
 	char	   *timing = psprintf("DNS %.0f ms, connect %.0f ms, TLS %.0f ms, total %.0f ms",
 								  res->t_dns, res->t_connect, res->t_tls, res->t_total);
 
@@ -785,6 +802,16 @@ report_transport_error(const char *host, const QlikHttpRequest *req,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory while receiving a response from Qlik Cloud host %s", host),
 				 errdetail("%s.", req->what)));
+	/*
+	 * libcurl refuses a header line over 100 kB as "out of memory"; ours are
+	 * bounded in all by QLIK_MAX_HEADER_BYTES.
+	 */
+	if (xb->headers_too_big || (res->rc == CURLE_OUT_OF_MEMORY && res->request_sent))
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_TOO_LARGE),
+				 errmsg("response headers from Qlik Cloud host %s are too large", host),
+				 errdetail("%s; %d attempt(s). The headers of an answer may take %d kB in all, one line 100 kB.",
+						   req->what, attempts, QLIK_MAX_HEADER_BYTES / 1024)));
 	if (xb->body_too_big || res->rc == CURLE_FILESIZE_EXCEEDED)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_TOO_LARGE),
@@ -806,6 +833,13 @@ report_transport_error(const char *host, const QlikHttpRequest *req,
 				 errdetail("%s; %d attempt(s); %s.", req->what, attempts, timing),
 				 errhint("qlikcloud.connect_timeout is %d ms and qlikcloud.timeout is %d ms.",
 						 qlik_connect_timeout_ms, qlik_timeout_ms)));
+	/* A status line or framing no HTTP server sends. */
+	if (res->rc == CURLE_WEIRD_SERVER_REPLY || res->rc == CURLE_BAD_CONTENT_ENCODING ||
+		(res->rc == CURLE_UNSUPPORTED_PROTOCOL && res->request_sent))
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud host %s sent a malformed HTTP answer: %s", host, reason),
+				 errdetail("%s; %d attempt(s); %s.", req->what, attempts, timing)));
 	if (res->rc == CURLE_URL_MALFORMAT || res->rc == CURLE_UNSUPPORTED_PROTOCOL)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_CONFIG),
@@ -1090,7 +1124,8 @@ qlik_http_perform(const QlikHttpRequest *req)
 								host),
 						 errdetail("%s answered HTTP %ld with a Location on %s.",
 								   req->what, res.status,
-								   target_host ? target_host : "a non-https URL"),
+								   target_host ? qlik_db_text_bounded(target_host, strlen(target_host), 255) :
+								   "a non-https URL"),
 						 errhint("The access token is only ever sent to the host it was issued for.")));
 			if (++redirects > QLIK_MAX_REDIRECTS)
 				ereport(ERROR,

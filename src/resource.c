@@ -637,12 +637,46 @@ convert(Form_pg_attribute att, List *values, bool many, bool *isnull)
 	return OidInputFunctionCall(typinput, text, typioparam, att->atttypmod);
 }
 
+/*
+ * convert(), with a value of the wrong type for its column (a date that is
+ * not one, a number out of range) reported as Qlik's fault, QK006.
+ */
+static Datum
+convert_answer(Form_pg_attribute att, const char *path, List *values, bool many,
+			   bool *isnull)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile Datum result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = convert(att, values, many, isnull);
+	}
+	PG_CATCH();
+	{
+		qlik_rethrow_as_bad_answer(cxt,
+								   psprintf("Qlik Cloud answered with a value of the wrong type for column %s",
+											NameStr(att->attname)),
+								   psprintf("%s Field \"%s\", type %s:", qlik_last_answer(), path,
+											format_type_be(att->atttypid)));
+	}
+	PG_END_TRY();
+	return result;
+}
+
 HeapTuple
 qlik_object_row(TupleDesc tupdesc, Jsonb *obj, const QlikField *fields)
 {
 	Datum	   *values = palloc0(sizeof(Datum) * tupdesc->natts);
 	bool	   *nulls = palloc0(sizeof(bool) * tupdesc->natts);
 	JsonbValue *root = root_value(obj);
+
+	if (!JB_ROOT_IS_OBJECT(obj))
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud answered with %s where an object was expected",
+						JB_ROOT_IS_SCALAR(obj) ? "a scalar" : "an array"),
+				 errdetail_internal("%s", qlik_last_answer())));
 
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
@@ -663,8 +697,8 @@ qlik_object_row(TupleDesc tupdesc, Jsonb *obj, const QlikField *fields)
 		if (strcmp(path, "*") == 0)
 			values[i] = JsonbPGetDatum(obj);
 		else
-			values[i] = convert(att, eval_path(root, path), strstr(path, "[]") != NULL,
-								&nulls[i]);
+			values[i] = convert_answer(att, path, eval_path(root, path),
+									   strstr(path, "[]") != NULL, &nulls[i]);
 	}
 	return heap_form_tuple(tupdesc, values, nulls);
 }
@@ -677,7 +711,8 @@ qlik_object_result(FunctionCallInfo fcinfo, Jsonb *obj, const QlikField *fields)
 	if (obj == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-				 errmsg("Qlik Cloud answered with no body where an object was expected")));
+				 errmsg("Qlik Cloud answered with no body where an object was expected"),
+				 errdetail_internal("%s", qlik_last_answer())));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		return JsonbPGetDatum(obj);
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -766,7 +801,8 @@ fetch_page(QlikList *l)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
 				 errmsg("Qlik Cloud's answer to %s on %s is not a list", call.what, host),
-				 errdetail("A list is an object with a \"data\" array, or an array."),
+				 errdetail_internal("%s A list is an object with a \"data\" array, or an array.",
+									qlik_last_answer()),
 				 errhint("Use qlikcloud.qlik_api() for endpoints that return one object.")));
 	l->count = JsonContainerSize(l->items);
 
@@ -780,11 +816,8 @@ fetch_page(QlikList *l)
 		object_get(next.val.binary.data, "href", &href) && href.type == jbvString &&
 		href.val.string.len > 0)
 	{
-		l->next = pnstrdup(href.val.string.val, href.val.string.len);
-		if (strncmp(l->next, "https://", 8) != 0 && l->next[0] != '/')
-			ereport(ERROR,
-					(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-					 errmsg("Qlik Cloud's next-page link on %s is neither a URL nor a path", host)));
+		/* Checked as a caller's path would be, but as Qlik's fault. */
+		l->next = qlik_check_link(pnstrdup(href.val.string.val, href.val.string.len), host);
 		/* A link to this very page (absolute or as a path) would never end. */
 		if (strcmp(l->next, resp->url) == 0 ||
 			(l->next[0] == '/' && strncmp(resp->url, "https://", 8) == 0 &&

@@ -21,6 +21,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 
+#include "dbtext.h"
 #include "resource.h"
 #include "temp_contents.h"
 
@@ -48,10 +49,21 @@ qlik_temp_id_from_location(const QlikHttpResponse *resp, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
 				 errmsg("Qlik Cloud answered %s without the Location of the file", what),
-				 errdetail("HTTP %ld; Location: %s.", resp->status, loc ? loc : "(none)")));
+				 errdetail("HTTP %ld; Location: %s.", resp->status,
+						   loc ? qlik_db_text_bounded(loc, strlen(loc), 200) : "(none)")));
 	id = pstrdup(slash + 1);
 	if ((q = strpbrk(id, "?#")) != NULL)
 		*q = '\0';
+	/* The id goes into the next request's path: a Qlik id, or nothing. */
+	for (q = id; *q; q++)
+		if (!(isalnum((unsigned char) *q) || *q == '-' || *q == '_'))
+			break;
+	if (*q != '\0' || q == id || q - id > 64)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud answered %s with a Location that names no temporary content", what),
+				 errdetail("HTTP %ld; Location: %s.", resp->status,
+						   qlik_db_text_bounded(loc, strlen(loc), 200))));
 	return id;
 }
 

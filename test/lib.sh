@@ -72,7 +72,24 @@ start_fake() {
   export QLIKCLOUD_OTHER_CA="$WORK/certs/other-ca.crt"
 }
 
+# The hostile Qlik Cloud (test/hostile/): every answer one Qlik would never send.
+# Needs start_fake's certificates; exports HOSTILE_PORT.
+start_hostile() {
+  local pf="$WORK/hostile.json"
+  python3 "$TOP/test/hostile/hostile.py" --listen 127.0.0.1:0 --port-file "$pf" \
+    --cert "$WORK/certs/server.crt" --key "$WORK/certs/server.key" >"$WORK/hostile.log" 2>&1 &
+  HOSTILE_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$pf" ] && break
+    kill -0 "$HOSTILE_PID" 2>/dev/null || { cat "$WORK/hostile.log" >&2; return 1; }
+    sleep 0.1
+  done
+  HOSTILE_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$pf")
+  export HOSTILE_PORT
+}
+
 cleanup() {
+  if [ -n "${HOSTILE_PID:-}" ]; then kill "$HOSTILE_PID" 2>/dev/null || true; wait "$HOSTILE_PID" 2>/dev/null || true; fi
   if [ -n "${FAKE_PID:-}" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
   if [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
 }
