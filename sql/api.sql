@@ -78,6 +78,13 @@ SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '//evil.example.com/x')
 SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', 'https://evil.example.com/api/v1/users')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', E'/api/v1/users/me\r\nX-Evil: 1')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/../../oauth/token')$$);
+-- ... percent-encoded too: a server decodes %2e to a dot.
+SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/%2e%2e/%2E%2E/oauth/token')$$, false);
+SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/%2E./oauth/token')$$, false);
+SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/.%2e')$$, false);
+SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/..%2f..%2foauth/token')$$, false);
+SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'POST', '/api/v1/%2e%2e%5cx', '{}')$$, false);
+SELECT qt.err($$SELECT * FROM qlikcloud.qlik_api_list('acme', '/api/v1/users/%2e%2e/%2e%2e/x')$$, false);
 SELECT qt.err($$SELECT qlikcloud.qlik_api('acme', 'GET', '/api/v1/users#frag')$$);
 SELECT qt.err($$SELECT * FROM qlikcloud.qlik_request('acme', 'GET', '/api/v1/users/me', NULL, '{"X-Evil": "a\r\nb"}')$$);
 SELECT qt.err($$SELECT * FROM qlikcloud.qlik_request('acme', 'GET', '/api/v1/users/me', NULL, '{"Authorization": "Bearer x"}')$$);

@@ -31,6 +31,12 @@ FROM qlikcloud.qlik_get_app(:'src', :'template');
 
 -- Export, then download into memory: the bytes are the app's.
 SELECT qlikcloud.qlik_export_app(:'src', :'template') AS export_id \gset
+-- A POST without a body sends no Content-Type (libcurl's default would be
+-- application/x-www-form-urlencoded), as Qlik's own clients do.
+\set req `$FAKECTL GET '/requests?method=POST&last=1'`
+SELECT r->>'path' LIKE '%/export' AS export, qt.header(r, 'content-type') AS content_type,
+       qt.header(r, 'content-length') AS content_length
+FROM jsonb_array_elements(:'req'::jsonb -> 'requests') AS r;
 \set state `$FAKECTL GET /state`
 SELECT length(qlikcloud.qlik_download_temp_content(:'src', :'export_id')) AS bytes,
        encode(sha256(qlikcloud.qlik_download_temp_content(:'src', :'export_id')), 'hex')
@@ -44,6 +50,9 @@ SELECT qlikcloud.qlik_upload_temp_content(:'tgt', qlikcloud.qlik_download_temp_c
                                           'sales.qvf') AS upload_id \gset
 SELECT id AS imported, name, space_id = :'dev' AS in_dev, published
 FROM qlikcloud.qlik_import_app(:'tgt', :'dev', 'Sales (imported)', :'upload_id') \gset
+\set req `$FAKECTL GET '/requests?method=POST&last=1'`
+SELECT r->>'path' AS import, qt.header(r, 'content-type') AS content_type
+FROM jsonb_array_elements(:'req'::jsonb -> 'requests') AS r;
 SELECT :'name' AS name, :'in_dev' AS in_dev, :'published' AS published;
 \set state `$FAKECTL GET /state`
 SELECT a.sha256 = b.sha256 AS import_is_identical
@@ -93,6 +102,11 @@ SELECT qt.err(format('SELECT qlikcloud.qlik_upload_temp_content(%L, %L::bytea)',
 SELECT qt.err(format('SELECT qlikcloud.qlik_upload_temp_content(%L, %L::bytea, ttl => 0)', :'tgt', 'x'));
 SELECT qt.err(format('SELECT qlikcloud.qlik_upload_temp_content_file(%L, %L)', :'tgt', 'relative/path.qvf'));
 SELECT qt.err(format('SELECT qlikcloud.qlik_upload_temp_content_file(%L, %L)', :'tgt', '/nonexistent/app.qvf'), false);
+-- A copy checks its target before it exports anything from the source.
+SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_copy_app(%L, %L, %L, %L)', :'src', :'template', 'https://not a host/', :'dev'), false);
+SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_copy_app(%L, %L, %L, %L)', :'src', :'template', 'target.us.qlikcloud.com:8443', :'dev'), false);
+SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_copy_app(%L, %L, %L, %L)', :'src', :'template', 'nobody.example.com', :'dev'), false);
+SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_copy_app(%L, %L, %L, %L)', :'src', :'template', 'no-such-credential', :'dev'), false);
 \set n `$FAKECTL count`
 SELECT :n AS requests_sent;
 -- Server files are for roles allowed to read and write them.

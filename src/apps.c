@@ -23,6 +23,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "credentials.h"
 #include "errors.h"
 #include "resource.h"
 #include "temp_contents.h"
@@ -283,6 +284,17 @@ qlik_copy_app(PG_FUNCTION_ARGS)
 	File		file;
 	int			fd;
 	uint64		size;
+
+	/*
+	 * The target is checked (a host name, a credential that serves it)
+	 * before anything is exported: a mistake there must not cost a
+	 * download of the whole app first.
+	 */
+	{
+		char	   *target_host;
+
+		qlik_credential_forget_secret(qlik_resolve_target(target, &target_host));
+	}
 
 	/*
 	 * The name is checked here, not after a download of the whole app, and

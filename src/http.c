@@ -441,7 +441,7 @@ slist_add(struct curl_slist *list, const char *line)
 }
 
 static struct curl_slist *
-request_headers(const QlikHttpRequest *req, const char *method)
+request_headers(const QlikHttpRequest *req, const char *method, bool send_body)
 {
 	struct curl_slist *list = NULL;
 	ListCell   *lc;
@@ -449,12 +449,21 @@ request_headers(const QlikHttpRequest *req, const char *method)
 	list = slist_add(list, "Accept: application/json");
 	/* Never wait for "100 Continue": Qlik does not need it. */
 	list = slist_add(list, "Expect:");
-	if (req->body != NULL && req->content_type != NULL && strcmp(method, "GET") != 0)
+	if (send_body && req->body != NULL && req->content_type != NULL && strcmp(method, "GET") != 0)
 	{
 		char	   *line = psprintf("Content-Type: %s", req->content_type);
 
 		list = slist_add(list, line);
 		pfree(line);
+	}
+	else
+	{
+		/*
+		 * A POST without a body (an app export, an import by fileId) has no
+		 * content type, as Qlik's own clients send it; libcurl would add
+		 * application/x-www-form-urlencoded.
+		 */
+		list = slist_add(list, "Content-Type:");
 	}
 	foreach(lc, req->headers)
 		list = slist_add(list, (const char *) lfirst(lc));
@@ -640,7 +649,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		curl_off_t	pretransfer = 0;
 		TimestampTz last_report = GetCurrentTimestamp();
 
-		headers = request_headers(req, method);
+		headers = request_headers(req, method, send_body);
 		connect_to = connect_to_list();
 		set_options(method, url, req, send_body, headers, connect_to, xb);
 
