@@ -226,10 +226,13 @@ request_token(QlikCredential *cred, const char *host, double *lifetime)
 				 errdetail_internal("%s A token is 1 to %d printable ASCII characters.",
 									qlik_answer_detail(resp, host, req.what), MAX_TOKEN_LEN)));
 	if (*lifetime < 0)
+	{
+		explicit_bzero(token, strlen(token));
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
 				 errmsg("%s: the answer's expires_in is not a positive number", context),
 				 errdetail_internal("%s", qlik_answer_detail(resp, host, req.what))));
+	}
 	return token;
 }
 
