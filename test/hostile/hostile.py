@@ -545,6 +545,8 @@ def answer(req):
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
+        # One write per answer, sent at once: no delayed-ACK waits between requests.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             conn = self.server.tls.wrap_socket(self.request, server_side=True)
         except (ssl.SSLError, OSError):
