@@ -36,9 +36,9 @@ SELECT c0.ord, c.name, c.call, c.expect, r.*
 FROM jsonb_array_elements(:'corpus'::jsonb) WITH ORDINALITY AS c0(c, ord),
      LATERAL jsonb_to_record(c0.c) AS c(name text, host text, call text, expect text),
      LATERAL qh.run(qh.stmt(c.call, c.host)) AS r;
--- A small fuzz run, 350 cases of seed 1 (test/fuzz-answers runs any number).
+-- A fuzz run, 2000 cases of seed 1 (test/fuzz-answers runs any number).
 SET qlikcloud.max_attempts = 1;
-CREATE TABLE qh.fuzzed AS SELECT * FROM qh.fuzz(1, 0, 349);
+CREATE TABLE qh.fuzzed AS SELECT * FROM qh.fuzz(1, 0, 1999);
 RESET ALL;
 SET client_min_messages = warning;
 
