@@ -49,6 +49,16 @@ make_workdir() {
   export QLIKCLOUD_TOP="$TOP"
 }
 
+# Wait until a server started in the background (PID) has written its port
+# file; show its log (LOG) if it died first.
+wait_port_file() {
+  for _ in $(seq 1 100); do
+    [ -s "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || { cat "$3" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
 start_fake() {
   log "generating certificates and starting the fake Qlik Cloud"
   bash "$TOP/test/fake/gencerts.sh" "$WORK/certs" >/dev/null 2>&1
@@ -58,11 +68,7 @@ start_fake() {
     --cert "$WORK/certs/server.crt" --key "$WORK/certs/server.key" \
     --port-file "$QLIKFAKE_PORT_FILE" >"$WORK/fake.log" 2>&1 &
   FAKE_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$QLIKFAKE_PORT_FILE" ] && break
-    kill -0 "$FAKE_PID" 2>/dev/null || { cat "$WORK/fake.log" >&2; return 1; }
-    sleep 0.1
-  done
+  wait_port_file "$QLIKFAKE_PORT_FILE" "$FAKE_PID" "$WORK/fake.log"
   FAKE_HTTPS_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$QLIKFAKE_PORT_FILE")
   FAKE_CONTROL_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["control_port"])' "$QLIKFAKE_PORT_FILE")
   export FAKE_HTTPS_PORT FAKE_CONTROL_PORT
@@ -79,11 +85,7 @@ start_hostile() {
   python3 "$TOP/test/hostile/hostile.py" --listen 127.0.0.1:0 --port-file "$pf" \
     --cert "$WORK/certs/server.crt" --key "$WORK/certs/server.key" >"$WORK/hostile.log" 2>&1 &
   HOSTILE_PID=$!
-  for _ in $(seq 1 100); do
-    [ -s "$pf" ] && break
-    kill -0 "$HOSTILE_PID" 2>/dev/null || { cat "$WORK/hostile.log" >&2; return 1; }
-    sleep 0.1
-  done
+  wait_port_file "$pf" "$HOSTILE_PID" "$WORK/hostile.log"
   HOSTILE_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$pf")
   export HOSTILE_PORT
 }
