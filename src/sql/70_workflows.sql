@@ -382,16 +382,58 @@ COMMENT ON FUNCTION qlikcloud.qlik_org_host() IS
 CREATE FUNCTION qlikcloud.qlik_org_tenants(subscription_id text, created_since timestamptz DEFAULT NULL)
 RETURNS TABLE (id text, name text, status text, created_at timestamptz, hostnames text[],
                region_code text, tenant jsonb)
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT x->>'id', x->>'name', x->>'status', (x->>'createdAt')::timestamptz,
-           ARRAY(SELECT jsonb_array_elements_text(coalesce(x->'hostnames', '[]'))),
-           x->>'regionCode', x
-    FROM qlikcloud.qlik_api_list(qlikcloud.qlik_org_host(),
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    x jsonb;
+    h jsonb;
+    bad text;
+BEGIN
+    FOR x IN
+        SELECT * FROM qlikcloud.qlik_api_list(qlikcloud.qlik_org_host(),
              '/api/core/tenants?limit=100&sort=createdAt&filter=subscriptionId eq '
              || qlikcloud.qlik_scim_string(subscription_id)
              || coalesce(' and createdAt ge '
                          || qlikcloud.qlik_scim_string(to_char(created_since AT TIME ZONE 'UTC',
-                                                              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), '')) AS x
+                                                              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), ''))
+    LOOP
+        -- A tenant Qlik would not send is QK006, as in the typed functions,
+        -- never a cast's or jsonb's own error (22023 would count as final,
+        -- and kill the job that settles a tenant creation).
+        h := CASE WHEN jsonb_typeof(x->'hostnames') IS DISTINCT FROM 'null' THEN x->'hostnames' END;
+        bad := CASE
+            WHEN jsonb_typeof(x) IS DISTINCT FROM 'object' THEN 'is not an object'
+            WHEN jsonb_typeof(x->'id') IS DISTINCT FROM 'string' OR x->>'id' !~ '^[A-Za-z0-9_-]{1,64}$'
+                THEN 'has no id, or one that is not a Qlik id'
+            WHEN h IS NOT NULL AND (jsonb_typeof(h) <> 'array'
+                                    OR EXISTS (SELECT FROM jsonb_array_elements(h) AS e
+                                               WHERE jsonb_typeof(e) <> 'string'))
+                THEN 'has hostnames that are not a list of strings'
+            WHEN jsonb_typeof(x->'createdAt') NOT IN ('string', 'null')
+                 OR x->>'createdAt' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$'
+                THEN 'has a createdAt that is not a date and time'
+            END;
+        IF bad IS NULL THEN
+            BEGIN
+                created_at := (x->>'createdAt')::timestamptz;
+            EXCEPTION WHEN data_exception THEN
+                bad := 'has a createdAt that is not a date and time';
+            END;
+        END IF;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'Qlik Cloud''s list of the tenants of subscription % holds a tenant that %', subscription_id, bad
+                USING ERRCODE = 'QK006',
+                      DETAIL = format('GET /api/core/tenants on %s answered: %s', qlikcloud.qlik_org_host(),
+                                      left(x::text, 200));
+        END IF;
+        id := x->>'id';
+        name := x->>'name';
+        status := x->>'status';
+        hostnames := ARRAY(SELECT jsonb_array_elements_text(coalesce(h, '[]')));
+        region_code := x->>'regionCode';
+        tenant := x;
+        RETURN NEXT;
+    END LOOP;
+END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_org_tenants(text, timestamptz) IS
 'The tenants of a subscription (its license number), created since created_since if given, from Qlik''s Organization API (GET /api/core/tenants on console.qlikcloud.com, all pages): id (as the tenant API knows it), name, status, created_at, hostnames, region_code, and the whole object.';
