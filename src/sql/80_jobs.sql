@@ -661,7 +661,9 @@ BEGIN
     WHERE c.id = job_id AND c.state = 'running' AND c.runner_pid = pg_backend_pid()
       AND EXISTS (SELECT FROM pg_catalog.pg_locks l
                   WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
-                    AND l.classid = 1903192427 AND l.objid = (job_id % 2147483647)::oid AND l.objsubid = 2);
+                    AND l.classid = 1903192427 AND l.objsubid = 2
+                    -- pg_locks shows the int4 key as an unsigned oid.
+                    AND l.objid = ((job_id % 2147483647 + 4294967296) % 4294967296)::oid);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job % is not held by this session', job_id USING ERRCODE = '55000',
             HINT = 'Claim it first: qlikcloud.qlik_claim_job(job_id).';
