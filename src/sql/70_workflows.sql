@@ -409,7 +409,7 @@ BEGIN
                                                WHERE jsonb_typeof(e) <> 'string'))
                 THEN 'has hostnames that are not a list of strings'
             WHEN jsonb_typeof(x->'createdAt') NOT IN ('string', 'null')
-                 OR x->>'createdAt' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$'
+                 OR x->>'createdAt' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
                 THEN 'has a createdAt that is not a date and time'
             END;
         IF bad IS NULL THEN
