@@ -401,6 +401,24 @@ check "redirect to other host followed" 404 "$CODE"
 fakectl GET '/requests?host=other.example.com&last=1' >"$T/req.json"
 check "curl did not send the token to the other host" False \
     "$(jget "$T/req.json" 'str(any(h[0].lower() == "authorization" for h in d["requests"][0]["headers"]))')"
+fakectl POST /faults '{"kind":"echo","path":"/api/v1/tenants/*"}' >/dev/null
+call "$TM" "${AUTH[@]}"; check "echo default status" 400 "$CODE"
+check "echo: the token in the title" "Request rejected: Authorization: Bearer $TOK" "$(jget "$T/b" 'd["errors"][0]["title"]')"
+check "echo: the token in the detail" "The request carried Authorization: Bearer $TOK" "$(jget "$T/b" 'd["errors"][0]["detail"]')"
+check "echo: the token in a header" "Authorization: Bearer $TOK" "$(tr -d '\r' <"$T/h" | sed -n 's/^[xX]-[eE]cho: //p')"
+fakectl POST /faults '{"kind":"echo","status":200,"path":"/api/v1/tenants/*"}' >/dev/null
+call "$TM" "${AUTH[@]}"; check "echo 200" 200 "$CODE"
+check "echo 200: the token in the body" "Authorization: Bearer $TOK" "$(jget "$T/b" 'd["echo"]')"
+fakectl POST /faults '{"kind":"echo","status":401,"service":"oauth","path":"/oauth/token"}' >/dev/null
+call "https://$ACME/oauth/token" -H 'Content-Type: application/json' \
+    -d '{"client_id":"region-us","client_secret":"rsecret","grant_type":"client_credentials"}'
+check "echo on the token endpoint" 401 "$CODE"
+check "echo: the client secret in the title" "Request rejected: client_secret=rsecret" "$(jget "$T/b" 'd["errors"][0]["title"]')"
+check "echo: oauth style, no traceId" False "$(jget "$T/b" 'str("traceId" in d)')"
+fakectl POST /faults '{"kind":"echo","path":"/oauth/token"}' >/dev/null
+call "https://$ACME/oauth/token" -d 'client_id=region-us&client_secret=rsecret&grant_type=client_credentials'
+check "echo: the client secret of a form" "client_secret=rsecret" "$(tr -d '\r' <"$T/h" | sed -n 's/^[xX]-[eE]cho: //p')"
+check "echo status must be 2xx, 4xx or 5xx" 1 "$(fakectl POST /faults '{"kind":"echo","status":302}' >/dev/null 2>&1; echo $?)"
 fakectl POST /latency '{"ms":300,"path":"/api/v1/tenants/*"}' >/dev/null
 S=$(date +%s%N); call "$TM" "${AUTH[@]}"; E=$(( ($(date +%s%N) - S) / 1000000 ))
 check "path latency" True "$([ $E -ge 300 ] && echo True || echo False)"

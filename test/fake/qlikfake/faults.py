@@ -15,12 +15,16 @@ Kinds:
              then the connection is closed
   huge       200 with a valid JSON body of exactly `size` bytes
   redirect   `status` (301/302/303/307/308, default 302) with Location `location`
+  echo       `status` (default 400) with an answer that repeats the request's credentials, as a
+             careless error page does: the Authorization header and a client_secret in the
+             body, in an error body's title and detail (`service` style) or, for a 2xx status,
+             in a JSON object; and in an `x-echo` response header
 """
 import itertools
 import re
 import threading
 
-KINDS = ("status", "drop", "hang", "slow", "malformed", "truncate", "huge", "redirect")
+KINDS = ("status", "drop", "hang", "slow", "malformed", "truncate", "huge", "redirect", "echo")
 _ids = itertools.count(1)
 
 
@@ -84,6 +88,10 @@ class Faults:
                 raise FaultError("redirect status must be 301, 302, 303, 307 or 308")
             if not isinstance(f.get("location"), str) or not f["location"]:
                 raise FaultError("redirect fault needs a location")
+        elif kind == "echo":
+            f.setdefault("status", 400)
+            if not (200 <= int(f["status"]) <= 299 or 400 <= int(f["status"]) <= 599):
+                raise FaultError("echo status must be 2xx, 4xx or 5xx")
         elif kind == "slow":
             f.setdefault("ms", 1000)
         elif kind == "huge":

@@ -269,7 +269,41 @@ def _fault_response(fault, ctx):
         return redirect_response(int(fault["status"]), fault["location"])
     if kind == "malformed":
         return Response(200, b'{"data":[{"id":"6f1c2a","name":"trunc', errors.JSON)
+    if kind == "echo":
+        return _echo_response(fault, ctx)
     return None
+
+
+def _echo_text(ctx):
+    """What a careless server would show of the request's credentials: its Authorization
+    header and the client_secret of its body (JSON or a form)."""
+    parts = []
+    auth = ctx.headers.get("Authorization")
+    if auth:
+        parts.append("Authorization: " + auth)
+    secret = None
+    try:
+        text = (ctx.body or b"").decode("utf-8")
+        obj = json.loads(text) if text[:1] == "{" else None
+        if isinstance(obj, dict):
+            secret = obj.get("client_secret")
+        elif text:
+            secret = urllib.parse.parse_qs(text).get("client_secret", [None])[0]
+    except (UnicodeDecodeError, ValueError):
+        pass
+    if isinstance(secret, str) and secret:
+        parts.append("client_secret=" + secret)
+    return "; ".join(parts) or "no credentials"
+
+
+def _echo_response(fault, ctx):
+    st = int(fault["status"])
+    text = _echo_text(ctx)
+    hdrs = [("x-echo", text)]
+    if st < 300:
+        return json_response({"echo": text, "method": ctx.method, "path": ctx.path}, st, hdrs)
+    return error_response(fault.get("service", "edge"), st, fault.get("code", "HTTP-%d" % st),
+                          "Request rejected: " + text, "The request carried " + text, hdrs)
 
 
 # ---- HTTP handler -------------------------------------------------------------------------
