@@ -36,6 +36,6 @@ SELECT qt.cron_wait($$SELECT EXISTS (SELECT FROM cron.job_run_details WHERE stat
 SELECT cron.unschedule('qlik-runner');
 SELECT customer_key, state, published_app_id IS NOT NULL AS app_published
 FROM qlikcloud.managed_tenants ORDER BY 1;
-SELECT DISTINCT status, return_message FROM cron.job_run_details WHERE status <> 'running';
+SELECT DISTINCT status, return_message FROM cron.job_run_details WHERE status <> 'running' ORDER BY 1, 2;
 DROP TABLE public.cron_customers;
 DROP EXTENSION pg_cron;

@@ -69,7 +69,7 @@ SELECT id, workflow, customer_key, state, attempts FROM qlikcloud.jobs WHERE sta
 CALL qlikcloud.qlik_run_jobs();
 SELECT id, workflow, customer_key, state, attempts, step FROM qlikcloud.jobs ORDER BY id;
 SELECT customer_key, state, admin_email, alias_hostname FROM qlikcloud.managed_tenants ORDER BY 1;
-SELECT customer_key, state, purge_date > deactivated_at AS purge_date_later FROM qlikcloud.deactivated_tenants;
+SELECT customer_key, state, purge_date > deactivated_at AS purge_date_later FROM qlikcloud.deactivated_tenants ORDER BY 1;
 SELECT count(*) AS customers_without_tenant FROM qlikcloud.customers_without_tenant;
 
 ------------------------------------------------------------------------------

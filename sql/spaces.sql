@@ -17,9 +17,10 @@ CREATE FUNCTION pg_temp.ids(t text) RETURNS text LANGUAGE sql AS $$
 SELECT s.name, s.type, s.description, s.owner_id = me.id AS owned_by_caller, s.tenant_id = me.tenant_id AS same_tenant,
        s.created_by = me.id AS created_by_caller, s.created_at IS NOT NULL AS has_created_at,
        s.id ~ '^[0-9a-f]{24}$' AS qlik_id, s.space->'meta'->'assignableRoles' AS assignable
-FROM (VALUES ('Finance (dev)', 'shared', 'Apps in the making'), ('Finance', 'managed', NULL), ('Lake', 'data', NULL)) AS v(name, type, description),
+FROM (VALUES (1, 'Finance (dev)', 'shared', 'Apps in the making'), (2, 'Finance', 'managed', NULL), (3, 'Lake', 'data', NULL)) AS v(pos, name, type, description),
      qlikcloud.qlik_create_space('acme', v.name, v.type, v.description) AS s,
-     qlikcloud.qlik_current_user('acme') AS me;
+     qlikcloud.qlik_current_user('acme') AS me
+ORDER BY v.pos;
 \set req `$FAKECTL GET '/requests?path=/api/v1/spaces&method=POST&last=1'`
 SELECT (r->>'body')::jsonb AS body_sent FROM jsonb_array_elements(:'req'::jsonb->'requests') AS r;
 \set st `$FAKECTL GET /state`

@@ -59,7 +59,8 @@ SELECT customer_key, state, alias_hostname, tenant_status,
                     published_app_id) AS step_results,
        num_nonnulls(created_at, alias_set_at, admin_added_at, configured_at, deployed_at, ready_at) AS step_times
 FROM qlikcloud.managed_tenants;
-SELECT qt.unid(s) AS step FROM qlikcloud.job_attempts a, unnest(a.steps) AS s;
+SELECT qt.unid(s) AS step FROM qlikcloud.job_attempts a, unnest(a.steps) WITH ORDINALITY AS u(s, n)
+ORDER BY a.job_id, a.attempt, u.n;
 -- The tenant answers at its alias; its admin is the customer's.
 SELECT t.id = m.tenant_id AS alias_answers
 FROM qlikcloud.managed_tenants m, qlikcloud.qlik_current_tenant(m.alias_hostname) AS t;
