@@ -69,8 +69,8 @@ FROM unnest(ARRAY[0, 259201]) AS x ORDER BY x;
 \set n `$FAKECTL count`
 SELECT :n AS requests_sent;
 
--- NULL purge_after_days means the default, 30 days (as documented), and the
--- bounds themselves are accepted: the fake receives exactly these.
+-- A NULL purge_after_days is taken as the default, 30 days, and the bounds
+-- themselves are accepted: the fake receives exactly these.
 SELECT status FROM qlikcloud.qlik_deactivate_tenant('register.us.qlikcloud.com', :'tenant_id', 'acme.us.qlikcloud.com', NULL);
 SELECT status FROM qlikcloud.qlik_deactivate_tenant('register.us.qlikcloud.com', :'tenant_id', 'acme.us.qlikcloud.com', 10);
 SELECT status FROM qlikcloud.qlik_deactivate_tenant('register.us.qlikcloud.com', :'tenant_id', 'acme.us.qlikcloud.com', 90);

@@ -1,8 +1,10 @@
 -- statement_timeout stops a transfer in progress, not only the wait before a
 -- retry: a request that is never retried (a POST), or a GET with retries off,
--- hanging on the fake ends with 57014 while qlikcloud.timeout is still far
--- off. Were the transfer loop deaf to interrupts, these would end at
--- qlikcloud.timeout instead, with QK004 (the SQLSTATE tells, not the time).
+-- hanging on the fake ends with 57014, raised by the call itself, while
+-- qlikcloud.timeout is still far off. Were the transfer loop deaf to
+-- interrupts, the call would run on to qlikcloud.timeout and fail with QK004,
+-- and the timeout would strike only after it, outside qt.err (an uncaught
+-- ERROR): the outcome tells, not the time.
 \set VERBOSITY terse
 SET client_min_messages = warning;
 \! $FAKECTL POST /reset >/dev/null
