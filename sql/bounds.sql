@@ -59,7 +59,7 @@ ORDER BY i;
 -- clock_tolerance_sec: 0 to 7200.
 SELECT qt.err(format('SELECT qlikcloud.qlik_create_jwt_idp(%L, %L, %L, %L, clock_tolerance_sec => %s)',
                      'acme', 'https://qt.example.com', 'k1',
-                     E'-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----', x))
+                     E'-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECTtWSv4tZ49zDzdxR7tFzrnxqHE5\nzt27CseGDcoBObbIBoivDsc42dufKZd4SpETI5kso2wZDPRQf7qyAVuKVg==\n-----END PUBLIC KEY-----\n', x))
 FROM unnest(ARRAY[-1, 7201]) AS x ORDER BY x;
 
 -- ttl: 1 to 259200 seconds.
