@@ -50,6 +50,20 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION qt.err(text, boolean), qt.mask(text) TO PUBLIC;
 
+-- Waits (at most a minute) until a query returns true: for tests with a
+-- second session.
+CREATE FUNCTION qt.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE ok boolean;
+BEGIN
+  FOR i IN 1 .. 600 LOOP
+    PERFORM pg_stat_clear_snapshot();    -- see other sessions anew
+    EXECUTE cond INTO ok;
+    IF ok THEN RETURN true; END IF;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN false;
+END $$;
+
 -- A header of a request in the fake's log ([[name, value], ...]).
 CREATE FUNCTION qt.header(r jsonb, name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT h->>1 FROM jsonb_array_elements(r->'headers') AS h WHERE lower(h->>0) = lower(name) LIMIT 1

@@ -9,24 +9,12 @@ TRUNCATE qlikcloud.jobs, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 -- The session started in the background connects to this database.
 \setenv PGDATABASE :DBNAME
 
-CREATE FUNCTION qt.claim_wait(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE ok boolean;
-BEGIN
-  FOR i IN 1 .. 300 LOOP
-    PERFORM pg_stat_clear_snapshot();
-    EXECUTE cond INTO ok;
-    IF ok THEN RETURN true; END IF;
-    PERFORM pg_sleep(0.1);
-  END LOOP;
-  RETURN false;
-END $$;
-
 -- Two jobs of two customers that need no call to Qlik (a sync of a customer
 -- without a tenant finds nothing to do).
 SELECT qlikcloud.qlik_enqueue('sync', 'qt-claim-1') AS job_1, qlikcloud.qlik_enqueue('sync', 'qt-claim-2') AS job_2;
 
 \! PGAPPNAME=qt_holder psql -X -c "BEGIN" -c "SELECT FROM qlikcloud.jobs WHERE customer_key = 'qt-claim-1' FOR UPDATE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
-SELECT qt.claim_wait($$SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_holder'
+SELECT qt.wait_until($$SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_holder'
                                       AND wait_event = 'PgSleep')$$) AS job_1_locked;
 
 SET lock_timeout = '100ms';
@@ -36,7 +24,7 @@ SELECT id, customer_key, state, attempts FROM qlikcloud.jobs ORDER BY id;
 
 -- Once the lock is gone, job 1 runs too.
 SELECT pg_terminate_backend(pid) AS holder_ended FROM pg_stat_activity WHERE application_name = 'qt_holder';
-SELECT qt.claim_wait($$SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_holder')$$) AS holder_gone;
+SELECT qt.wait_until($$SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_holder')$$) AS holder_gone;
 CALL qlikcloud.qlik_run_jobs();
 SELECT id, customer_key, state, attempts FROM qlikcloud.jobs ORDER BY id;
 TRUNCATE qlikcloud.jobs RESTART IDENTITY CASCADE;

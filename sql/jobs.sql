@@ -16,19 +16,6 @@ VALUES ('source.us.qlikcloud.com', '{https://app.example.com}', 'Sales Template'
 -- Runners started in the background connect to this database.
 \setenv PGDATABASE :DBNAME
 
--- Waits (at most a minute) until a query returns true.
-CREATE FUNCTION qt.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE ok boolean;
-BEGIN
-  FOR i IN 1 .. 600 LOOP
-    PERFORM pg_stat_clear_snapshot();    -- see other sessions anew
-    EXECUTE cond INTO ok;
-    IF ok THEN RETURN true; END IF;
-    PERFORM pg_sleep(0.1);
-  END LOOP;
-  RETURN false;
-END $$;
-
 ------------------------------------------------------------------------------
 -- 1. Triggers queue, never call.
 ------------------------------------------------------------------------------
