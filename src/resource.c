@@ -14,6 +14,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "dbtext.h"
 #include "resource.h"
 
 /* ----------------------------------------------------------------
@@ -664,6 +665,29 @@ convert_answer(Form_pg_attribute att, const char *path, List *values, bool many,
 	return result;
 }
 
+/*
+ * An object's id is what the workflows record and put in their messages
+ * ("alias ... is already in use by tenant <id>"), and what the functions
+ * take back as an argument (qlik_arg_id_opt, which refuses anything else):
+ * an id that is not one of Qlik's (a newline that forges a server log line,
+ * an escape sequence) is an answer Qlik would not send.
+ */
+static void
+check_answer_id(const char *id)
+{
+	size_t		len = strlen(id);
+	bool		ok = len >= 1 && len <= 64;
+
+	for (const char *p = id; ok && *p; p++)
+		ok = isalnum((unsigned char) *p) || *p == '-' || *p == '_';
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
+				 errmsg("Qlik Cloud answered with an id that is not a Qlik id"),
+				 errdetail_internal("%s The id: \"%s\"; Qlik ids are 1 to 64 letters, digits, \"-\" and \"_\".",
+									qlik_last_answer(), qlik_db_text_bounded(id, len, 64))));
+}
+
 HeapTuple
 qlik_object_row(TupleDesc tupdesc, Jsonb *obj, const QlikField *fields)
 {
@@ -699,6 +723,8 @@ qlik_object_row(TupleDesc tupdesc, Jsonb *obj, const QlikField *fields)
 		else
 			values[i] = convert_answer(att, path, eval_path(root, path),
 									   strstr(path, "[]") != NULL, &nulls[i]);
+		if (strcmp(col, "id") == 0 && att->atttypid == TEXTOID && !nulls[i])
+			check_answer_id(TextDatumGetCString(values[i]));
 	}
 	return heap_form_tuple(tupdesc, values, nulls);
 }
