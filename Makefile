@@ -20,6 +20,8 @@ OBJS = \
 	src/api.o \
 	src/procedures.o \
 	src/resource.o \
+	src/rows.o \
+	src/jsonb_parse.o \
 	src/tenants.o \
 	src/licenses.o \
 	src/users.o \

@@ -28,6 +28,7 @@
 
 #include "answer.h"
 #include "dbtext.h"
+#include "jsonb_parse.h"
 
 /* What the latest answer was, for errors about its content found later. */
 static char last_answer[512];
@@ -271,6 +272,27 @@ qlik_response_jsonb(const QlikHttpResponse *resp, const char *host, const char *
 				 errmsg("Qlik Cloud answered with JSON that is not valid UTF-8"),
 				 errdetail_internal("%s The first byte that is not valid UTF-8 (or is NUL) is at offset %d.",
 									detail, valid)));
+	text = GetDatabaseEncoding() == PG_UTF8 ? resp->body :
+		json_to_db(resp->body, resp->body_len);
+
+	/*
+	 * One pass (jsonb_parse.c), the same jsonb as jsonb_in's; it also stops
+	 * past QLIK_MAX_JSON_DEPTH.  What it is not sure of goes to the depth
+	 * check and jsonb_in, which accept it or say why not.
+	 */
+	PG_TRY();
+	{
+		result = qlik_parse_jsonb(text, text == resp->body ? resp->body_len : strlen(text),
+								  QLIK_MAX_JSON_DEPTH);
+	}
+	PG_CATCH();
+	{
+		qlik_rethrow_as_bad_answer(cxt, "Qlik Cloud answered with malformed JSON", detail);
+	}
+	PG_END_TRY();
+	if (result != NULL)
+		return result;
+
 	if ((deep = too_deep_at(resp->body, resp->body_len)) >= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
@@ -278,9 +300,6 @@ qlik_response_jsonb(const QlikHttpResponse *resp, const char *host, const char *
 						QLIK_MAX_JSON_DEPTH),
 				 errdetail_internal("%s Level %d starts at offset %ld.", detail,
 									QLIK_MAX_JSON_DEPTH + 1, deep)));
-
-	text = GetDatabaseEncoding() == PG_UTF8 ? resp->body :
-		json_to_db(resp->body, resp->body_len);
 	PG_TRY();
 	{
 		result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));

@@ -1,8 +1,8 @@
 /*
  * resource.h
  *		What every typed Qlik function needs: argument checks, request
- *		bodies, paths and queries, Qlik objects turned into rows, and lists
- *		followed page after page.
+ *		bodies, paths and queries (resource.c); Qlik objects turned into
+ *		rows, and lists followed page after page (rows.c).
  */
 #ifndef QLIKCLOUD_RESOURCE_H
 #define QLIKCLOUD_RESOURCE_H
@@ -78,6 +78,11 @@ typedef struct QlikField
 
 extern HeapTuple qlik_object_row(TupleDesc tupdesc, Jsonb *obj,
 								 const QlikField *fields);
+
+/* The same for many objects of one result type: the columns planned once. */
+typedef struct QlikRowPlan QlikRowPlan;
+extern QlikRowPlan *qlik_row_plan(TupleDesc tupdesc, const QlikField *fields);
+extern HeapTuple qlik_plan_row(QlikRowPlan *plan, Jsonb *obj);
 extern Datum qlik_object_result(FunctionCallInfo fcinfo, Jsonb *obj,
 								const QlikField *fields);
 extern Jsonb *qlik_jsonb_get(Jsonb *obj, const char *path);

@@ -1,0 +1,12 @@
+/*
+ * jsonb_parse.h
+ *		Qlik's answers read into jsonb in one pass.
+ */
+#ifndef QLIKCLOUD_JSONB_PARSE_H
+#define QLIKCLOUD_JSONB_PARSE_H
+
+#include "utils/jsonb.h"
+
+extern Jsonb *qlik_parse_jsonb(const char *text, size_t len, int max_depth);
+
+#endif							/* QLIKCLOUD_JSONB_PARSE_H */
