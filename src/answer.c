@@ -137,28 +137,6 @@ too_deep_at(const char *s, size_t len)
 	return -1;
 }
 
-static int
-hex4(const char *s)
-{
-	int			v = 0;
-
-	for (int i = 0; i < 4; i++)
-	{
-		char		c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
 /* A \uXXXX escape (one code point, a surrogate pair combined) at s[i]. */
 static int
 unicode_escape(const char *s, size_t len, size_t i, size_t *n)
@@ -166,11 +144,11 @@ unicode_escape(const char *s, size_t len, size_t i, size_t *n)
 	int			cp;
 	int			lo;
 
-	if (i + 6 > len || s[i + 1] != 'u' || (cp = hex4(s + i + 2)) < 0)
+	if (i + 6 > len || s[i + 1] != 'u' || (cp = qlik_hex4(s + i + 2)) < 0)
 		return -1;
 	*n = 6;
 	if (cp >= 0xD800 && cp <= 0xDBFF && i + 12 <= len && s[i + 6] == '\\' &&
-		s[i + 7] == 'u' && (lo = hex4(s + i + 8)) >= 0xDC00 && lo <= 0xDFFF)
+		s[i + 7] == 'u' && (lo = qlik_hex4(s + i + 8)) >= 0xDC00 && lo <= 0xDFFF)
 	{
 		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 		*n = 12;

@@ -46,8 +46,12 @@ skip_ws(Parser *ps)
 		ps->p++;
 }
 
-static int
-hex4(const char *s)
+/*
+ * The value of four hex digits at s, or -1: the XXXX of a \uXXXX escape.
+ * answer.c reads escapes with it too.
+ */
+int
+qlik_hex4(const char *s)
 {
 	int			v = 0;
 
@@ -151,7 +155,7 @@ parse_string(Parser *ps, char **out, int *len)
 					int			cp;
 					unsigned char utf8[8];
 
-					if (q + 6 > ps->end || (cp = hex4(q + 2)) < 0)
+					if (q + 6 > ps->end || (cp = qlik_hex4(q + 2)) < 0)
 						return false;
 					q += 6;
 					if (cp >= 0xDC00 && cp <= 0xDFFF)
@@ -161,7 +165,7 @@ parse_string(Parser *ps, char **out, int *len)
 						int			lo;
 
 						if (q + 6 > ps->end || q[0] != '\\' || q[1] != 'u' ||
-							(lo = hex4(q + 2)) < 0xDC00 || lo > 0xDFFF)
+							(lo = qlik_hex4(q + 2)) < 0xDC00 || lo > 0xDFFF)
 							return false;
 						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 						q += 6;
