@@ -11,17 +11,6 @@ DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins, template_app_name)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}', 'Sales Template');
 \setenv PGDATABASE :DBNAME
-CREATE OR REPLACE FUNCTION qt.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE ok boolean;
-BEGIN
-  FOR i IN 1 .. 600 LOOP
-    PERFORM pg_stat_clear_snapshot();
-    EXECUTE cond INTO ok;
-    IF ok THEN RETURN true; END IF;
-    PERFORM pg_sleep(0.1);
-  END LOOP;
-  RETURN false;
-END $$;
 
 ------------------------------------------------------------------------------
 -- 1. While the fake holds the runner's call (3 s), another session sees the
