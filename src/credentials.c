@@ -220,6 +220,30 @@ column(Oid relid, const char *name)
 }
 
 /*
+ * Whether a change to the table drops the caches: its statement trigger
+ * (qlikcloud_internal.credentials_changed) is there and enabled.  It is not
+ * in a database still at version 0.1.0, whose SQL runs on this library
+ * between `make install` and ALTER EXTENSION qlikcloud UPDATE: there the
+ * table is read at every call, as 0.1.0's library did, or a credential
+ * changed or dropped would go on serving the sessions that had read it.
+ */
+static bool
+changes_drop_cache(Relation rel)
+{
+	TriggerDesc *triggers = rel->trigdesc;
+
+	if (triggers == NULL)
+		return false;
+	for (int i = 0; i < triggers->numtriggers; i++)
+	{
+		if (strcmp(triggers->triggers[i].tgname, "credentials_changed") == 0 &&
+			triggers->triggers[i].tgenabled != TRIGGER_DISABLED)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Read the whole table into a new cache, with a snapshot taken after the
  * table is locked (which takes pending invalidations): a change committed
  * before is seen, a change committed after sends an invalidation that drops
@@ -242,6 +266,7 @@ load(Oid relid)
 	TupleDesc	desc;
 	AttrNumber	a_name, a_pattern, a_client, a_secret, a_scopes, a_updated;
 	uint64		generation;
+	bool		keep;
 	MemoryContext caller_cxt = CurrentMemoryContext;
 
 	a_name = column(relid, "name");
@@ -325,10 +350,11 @@ load(Oid relid)
 	PG_END_TRY();
 	loading = false;
 	UnregisterSnapshot(snap);
+	keep = changes_drop_cache(rel);
 	table_close(rel, AccessShareLock);
 
 	/* Read with an invalidation in between: good for this call only. */
-	return cred_generation == generation;
+	return keep && cred_generation == generation;
 }
 
 /* A palloc'd copy of a cached credential, secret included. */

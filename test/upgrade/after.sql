@@ -36,6 +36,12 @@ WHERE m.customer_key = 'acme';
 \set tokens `$FAKECTL count '' /oauth/token POST 200`
 SELECT upgrade_test.check(:tokens >= 1, 'a token was issued to the stored client');
 
+-- A credential dropped after this session has read the credentials (the
+-- call above) no longer serves: the update put in what drops the caches.
+SELECT qlikcloud.qlik_drop_credential('eu-region');
+SELECT upgrade_test.check(upgrade_test.sqlstate_of($$SELECT qlikcloud.qlik_api('eu-region', 'GET', '/api/v1/users/me')$$)
+                          = 'QK001', 'a dropped credential no longer serves this session');
+
 -- The queued jobs run: umbrella onboarded, globex offboarded.
 CALL qlikcloud.qlik_run_jobs();
 SELECT upgrade_test.check(count(*) FILTER (WHERE state = 'queued') = 0

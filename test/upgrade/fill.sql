@@ -21,6 +21,15 @@ BEGIN
     RETURN 'ok: ' || what;
 END $$;
 
+CREATE FUNCTION upgrade_test.sqlstate_of(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE stmt;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+
 -- Credentials: the region's client (it serves the register host and every
 -- tenant it creates), and one more that is only stored.
 SELECT qlikcloud.qlik_set_credential('us-region', '*.us.qlikcloud.com', 'us-region-client',
@@ -66,6 +75,15 @@ CALL qlikcloud.qlik_run_jobs(max_attempts => 1);
 \! $FAKECTL DELETE /faults >/dev/null
 SELECT upgrade_test.check(state = 'dead' AND last_sqlstate IS NOT NULL, 'a dead job with its error')
 FROM qlikcloud.jobs WHERE customer_key = 'hooli';
+
+-- The old version's SQL runs on the new library until the update: a
+-- credential dropped in a session that has read the credentials (the runs
+-- above) no longer serves it, nor any other session.
+SELECT qlikcloud.qlik_drop_credential('eu-region');
+SELECT upgrade_test.check(upgrade_test.sqlstate_of($$SELECT qlikcloud.qlik_api('eu-region', 'GET', '/api/v1/users/me')$$)
+                          = 'QK001', 'a dropped credential no longer serves this session');
+SELECT qlikcloud.qlik_set_credential('eu-region', '*.eu.qlikcloud.com', 'eu-region-client',
+                                     'S3cr3t-eu-region-91ab44e0');
 
 -- Two still queued: one to onboard, one to offboard.
 INSERT INTO public.customers VALUES ('umbrella', 'Umbrella', 'una@umbrella.example.com');
