@@ -672,6 +672,173 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud_internal.trusted_owner(owner oid)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = owner AND r.rolsuper)
+        OR EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'qlikcloud' AND e.extowner = owner)
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud_internal.type_unsafe(typ oid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    todo oid[] := ARRAY[typ];
+    seen oid[] := '{}';
+    cur oid;
+    t pg_catalog.pg_type;
+    fn oid;
+BEGIN
+    WHILE cardinality(todo) > 0 LOOP
+        cur := todo[1];
+        todo := todo[2:];
+        CONTINUE WHEN cur = ANY (seen);
+        seen := seen || cur;
+        SELECT * INTO t FROM pg_catalog.pg_type y WHERE y.oid = cur;
+        IF t.typtype = 'd' THEN
+            todo := todo || t.typbasetype;
+            CONTINUE;
+        ELSIF t.typtype = 'p' THEN
+            RETURN format('%s is a pseudo-type', cur::regtype);
+        ELSIF NOT qlikcloud_internal.trusted_owner(t.typowner) THEN
+            RETURN format('type %s is owned by %s', cur::regtype, t.typowner::regrole);
+        END IF;
+        SELECT f.oid INTO fn FROM pg_catalog.pg_proc f
+        WHERE f.oid = t.typoutput AND NOT qlikcloud_internal.trusted_owner(f.proowner);
+        IF FOUND THEN
+            RETURN format('its output function %s is owned by %s', fn::regprocedure,
+                          (SELECT f.proowner FROM pg_catalog.pg_proc f WHERE f.oid = fn)::regrole);
+        END IF;
+        SELECT f.oid INTO fn FROM pg_catalog.pg_cast c JOIN pg_catalog.pg_proc f ON f.oid = c.castfunc
+        WHERE c.castsource = cur AND c.casttarget = 'text'::regtype AND NOT qlikcloud_internal.trusted_owner(f.proowner);
+        IF FOUND THEN
+            RETURN format('its cast to text runs %s, owned by %s', fn::regprocedure,
+                          (SELECT f.proowner FROM pg_catalog.pg_proc f WHERE f.oid = fn)::regrole);
+        END IF;
+        -- What its output is made of: elements, a range's subtype, fields.
+        IF t.typelem <> 0 AND t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc THEN
+            todo := todo || t.typelem;
+        END IF;
+        todo := todo || ARRAY(SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = cur)
+                     || ARRAY(SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = cur)
+                     || ARRAY(SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                              WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0
+                                AND NOT a.attisdropped);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud_internal.check_customer_trigger(rel regclass, after_row boolean, args text[])
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a text[] := ARRAY(SELECT unnest(args));      -- TG_ARGV counts from 0
+    arg text;
+    col text;
+    typ oid;
+    why text;
+BEGIN
+    args := a;
+    IF NOT after_row OR coalesce(cardinality(args), 0) < 1 THEN
+        RAISE EXCEPTION 'qlikcloud.qlik_customer_trigger() must be an AFTER ... FOR EACH ROW trigger given the key column'
+            USING ERRCODE = '39P01',
+                  HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
+    END IF;
+    FOR i IN 1 .. cardinality(args) LOOP
+        IF i = 1 THEN
+            col := args[i];
+        ELSIF i = 2 THEN
+            col := nullif(args[i], '');
+        ELSE
+            -- More arguments: 'argument=column'.
+            arg := split_part(args[i], '=', 1);
+            col := substr(args[i], length(arg) + 2);
+            IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days')
+               OR strpos(args[i], '=') = 0 THEN
+                RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %', args[i], rel
+                    USING ERRCODE = '22023',
+                    HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
+            END IF;
+        END IF;
+        CONTINUE WHEN col IS NULL;
+        SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'table % has no column "%"', rel, col USING ERRCODE = '42703',
+                HINT = 'qlikcloud.qlik_customer_trigger() takes column names: the key, the churn flag ('''' for none), then argument=column.';
+        END IF;
+        why := qlikcloud_internal.type_unsafe(typ);
+        IF why IS NOT NULL THEN
+            RAISE EXCEPTION 'column "%" of % is of type %, which qlikcloud.qlik_customer_trigger() may not read',
+                            col, rel, typ::regtype
+                USING ERRCODE = '42804', DETAIL = why || '.',
+                      HINT = 'The trigger runs as the extension''s owner: it reads types owned, with their output functions, by a superuser (built-in types, those of extensions such as citext, domains over them).';
+        END IF;
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud_internal.column_text(rel regclass, col text, r anyelement,
+                                               OUT value text, OUT is_boolean boolean)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    typ oid;
+BEGIN
+    SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid = typ) = 'd' LOOP
+        SELECT t.typbasetype INTO typ FROM pg_catalog.pg_type t WHERE t.oid = typ;
+    END LOOP;
+    EXECUTE format('SELECT ($1).%I::text', col) INTO value USING r;
+    is_boolean := typ = 'boolean'::regtype;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud_internal.check_customer_triggers()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tg record;
+    args text[];
+    rest bytea;
+    p integer;
+    msg text;
+    detail text;
+    hint text;
+BEGIN
+    FOR tg IN
+        SELECT DISTINCT t.oid, t.tgname, t.tgrelid, t.tgtype, t.tgnargs, t.tgargs
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+        JOIN pg_catalog.pg_trigger t
+          ON c.classid = 'pg_catalog.pg_trigger'::regclass AND (t.oid = c.objid OR t.tgparentid = c.objid)
+          OR c.classid = 'pg_catalog.pg_class'::regclass AND t.tgrelid = c.objid
+        WHERE t.tgfoid = 'qlikcloud.qlik_customer_trigger()'::regprocedure
+    LOOP
+        -- tgargs: the arguments, each ended by a zero byte.
+        args := '{}';
+        rest := tg.tgargs;
+        FOR i IN 1 .. tg.tgnargs LOOP
+            p := position('\x00'::bytea IN rest);
+            args := args || convert_from(substr(rest, 1, p - 1), current_setting('server_encoding'));
+            rest := substr(rest, p + 1);
+        END LOOP;
+        BEGIN
+            -- TRIGGER_TYPE_ROW is 1; BEFORE 2, INSTEAD 64.
+            PERFORM qlikcloud_internal.check_customer_trigger(
+                tg.tgrelid, tg.tgtype & 1 = 1 AND tg.tgtype & (2 | 64) = 0, args);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            RAISE EXCEPTION '%', msg USING ERRCODE = SQLSTATE, HINT = hint,
+                DETAIL = concat_ws(' ', nullif(detail, ''),
+                                   format('Trigger %I on %s executes qlikcloud.qlik_customer_trigger(%s).', tg.tgname,
+                                          tg.tgrelid::regclass,
+                                          (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) AS a)));
+        END;
+    END LOOP;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud_internal.churned(rel regclass, col text, r anyelement)
 RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -693,11 +860,7 @@ DECLARE
     is_churned boolean := false;
     was_churned boolean := false;
 BEGIN
-    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_NARGS < 1 THEN
-        RAISE EXCEPTION 'qlikcloud.qlik_customer_trigger() must be an AFTER ... FOR EACH ROW trigger given the key column'
-            USING ERRCODE = '39P01',
-                  HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
-    END IF;
+    PERFORM qlikcloud_internal.check_customer_trigger(TG_RELID, TG_WHEN = 'AFTER' AND TG_LEVEL = 'ROW', TG_ARGV);
     IF TG_OP = 'DELETE' THEN
         key := (qlikcloud_internal.column_text(TG_RELID, key_column, OLD)).value;
     ELSE
@@ -711,11 +874,6 @@ BEGIN
     FOR i IN 2 .. TG_NARGS - 1 LOOP
         arg := split_part(TG_ARGV[i], '=', 1);
         col := substr(TG_ARGV[i], length(arg) + 2);
-        IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days') THEN
-            RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %.%', TG_ARGV[i],
-                TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = '22023',
-                HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
-        END IF;
         IF TG_OP = 'DELETE' THEN
             value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
         ELSE
@@ -778,7 +936,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION qlikcloud.qlik_held_job(job_id bigint)
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_held_job(job_id bigint)
 RETURNS qlikcloud.jobs
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -822,6 +980,13 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WHERE m.customer_key = job.customer_key;
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT sqlstate IN ('22023', '22004', '42501', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK403',
+                        'QK412', 'QKW01', 'QKW02')
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_job_step_failed(job qlikcloud.jobs, step text, st text, msg text, detail text,
                                        hint text, max_attempts integer, retry_delay interval)
 RETURNS void
@@ -861,7 +1026,7 @@ BEGIN
 END
 $$;
 
-CREATE PROCEDURE qlikcloud.qlik_run_job(job_id bigint, max_attempts integer DEFAULT 8,
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_run_job(job_id bigint, max_attempts integer DEFAULT 8,
                                         retry_delay interval DEFAULT '10 seconds', pace boolean DEFAULT true)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1002,6 +1167,10 @@ COMMENT ON FUNCTION qlikcloud.qlik_record_tenant(text, qlikcloud.tenant, boolean
 'Records a tenant as the customer''s in the registry (adopted: found after a creation of unknown outcome, or taken over). QKW02 if the customer is not registered.';
 COMMENT ON FUNCTION qlikcloud.qlik_find_or_create_space(text, text, text) IS
 'The id of the space of that name and type on host, created if there is none (space names are unique in a tenant).';
+COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
+'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
 COMMENT ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) IS
 'Runs a job this session claimed (qlik_claim_job), every step of its workflow, committing after each, and records how it ended (qlik_job_step_done, qlik_job_step_failed, qlik_job_done); releases its lease. qlik_run_jobs and qlik_run_workflow call it; call it yourself only to build a runner of your own.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_shared_calls(text, qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
@@ -1025,9 +1194,27 @@ COMMENT ON FUNCTION qlikcloud.qlik_job_done(qlikcloud.jobs) IS
 COMMENT ON FUNCTION qlikcloud.qlik_job_step_failed(qlikcloud.jobs, text, text, text, text, text, integer, interval) IS
 'Records a failed step of a job this session holds, in the job, its attempt and the registry: dead if the failure is final (qlik_error_is_final) or max_attempts were made, else queued again after retry_delay, doubled for each attempt (at most an hour), with jitter.';
 COMMENT ON FUNCTION qlikcloud_internal.column_text(regclass, text, anyelement) IS
-'A column of a row, as text, for qlik_customer_trigger: only columns of built-in types (or domains over them).';
+'A column of a row, as text, for qlik_customer_trigger (check_customer_trigger checked its type).';
+COMMENT ON FUNCTION qlikcloud_internal.trusted_owner(oid) IS
+'Whether a role is a superuser or the extension''s owner: code it owns may run with the owner''s rights.';
+COMMENT ON FUNCTION qlikcloud_internal.type_unsafe(oid) IS
+'NULL when qlik_customer_trigger may read a value of this type as text (every type its output goes through, its output function and any cast to text owned by a trusted_owner), else why not.';
+COMMENT ON FUNCTION qlikcloud_internal.check_customer_trigger(regclass, boolean, text[]) IS
+'Checks how qlik_customer_trigger is attached to a table: AFTER ... FOR EACH ROW, its arguments, the columns they name and their types; raises otherwise.';
+COMMENT ON FUNCTION qlikcloud_internal.check_customer_triggers() IS
+'Event trigger: checks every qlik_customer_trigger a CREATE TRIGGER made or an ALTER TABLE changed the table of.';
 COMMENT ON FUNCTION qlikcloud_internal.churned(regclass, text, anyelement) IS
 'Whether the churn column of a row says churned: true, or any value that is not a boolean.';
+
+------------------------------------------------------------------------------
+-- qlik_customer_trigger is checked when attached: an event trigger on
+-- CREATE TRIGGER and ALTER TABLE. (Triggers attached under 0.1.0 are not
+-- checked by the update: each is checked again before every row, as 0.1.0
+-- did, and the new check accepts every type 0.1.0 accepted.)
+------------------------------------------------------------------------------
+CREATE EVENT TRIGGER qlikcloud_check_customer_triggers ON ddl_command_end
+    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE')
+    EXECUTE FUNCTION qlikcloud_internal.check_customer_triggers();
 
 ------------------------------------------------------------------------------
 -- Privileges, as src/sql/ leaves them. Renamed functions keep theirs; a new

@@ -10,8 +10,9 @@
 -- off it: function definitions (body, arguments and defaults, volatility,
 -- SET search_path, SECURITY DEFINER, ...), table columns in their order with
 -- types, defaults, NOT NULL, ACLs and comments, constraints (NOT VALID shows),
--- indexes, triggers, policies, views' definitions and options, sequences'
--- parameters, composite types' attributes in order, enums, domains, owners,
+-- indexes, triggers, event triggers, policies, views' definitions and
+-- options, sequences' parameters, composite types' attributes in order,
+-- enums, domains, owners,
 -- ACLs, comments, initial privileges (pg_init_privs: what pg_dump treats as
 -- the extension's own), the configuration tables and their filters, and the
 -- extension's version. Column order is compared: it is meaning (SELECT *,
@@ -75,7 +76,7 @@ WITH ext AS (
     SELECT type || ' ' || identity, 'UNDESCRIBED', ''
     FROM members m
     WHERE classid NOT IN ('pg_proc'::regclass, 'pg_class'::regclass, 'pg_type'::regclass,
-                          'pg_namespace'::regclass)
+                          'pg_namespace'::regclass, 'pg_event_trigger'::regclass)
        OR (classid = 'pg_class'::regclass
            AND (SELECT relkind FROM pg_class WHERE oid = m.objid) NOT IN ('r', 'v', 'S'))
        OR (classid = 'pg_proc'::regclass AND (SELECT prokind FROM pg_proc WHERE oid = m.objid) = 'a')
@@ -89,6 +90,7 @@ WITH ext AS (
              WHEN 'pg_class'::regclass THEN (SELECT relowner::regrole::text FROM pg_class WHERE oid = objid)
              WHEN 'pg_type'::regclass THEN (SELECT typowner::regrole::text FROM pg_type WHERE oid = objid)
              WHEN 'pg_namespace'::regclass THEN (SELECT nspowner::regrole::text FROM pg_namespace WHERE oid = objid)
+             WHEN 'pg_event_trigger'::regclass THEN (SELECT evtowner::regrole::text FROM pg_event_trigger WHERE oid = objid)
            END
     FROM members
     UNION ALL
@@ -187,6 +189,13 @@ WITH ext AS (
     SELECT 'relation ' || c.oid::regclass::text, 'configuration table', coalesce(cond, '')
     FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(cfg, cond), pg_class c
     WHERE e.extname = 'qlikcloud' AND c.oid = u.cfg
+    UNION ALL
+    -- Event triggers.
+    SELECT 'event trigger ' || m.identity, 'definition',
+           'ON ' || e.evtevent || ' WHEN TAG IN (' || coalesce(array_to_string(e.evttags, ', '), '') || ')'
+           || ' EXECUTE FUNCTION ' || e.evtfoid::regprocedure::text || ' enabled=' || e.evtenabled::text
+    FROM members m JOIN pg_event_trigger e ON e.oid = m.objid
+    WHERE m.classid = 'pg_event_trigger'::regclass
     UNION ALL
     -- Types: composite types' attributes in order, enum labels in order, domains.
     SELECT 'type ' || m.identity, 'attribute ' || lpad(a.pos::text, 3, '0') || ' ' || quote_ident(a.attname),
