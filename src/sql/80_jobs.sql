@@ -48,13 +48,6 @@ CREATE TABLE qlikcloud.jobs (
     run_after         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     runner_pid        integer,
     heartbeat_at      timestamptz,
-    -- A request a runner sent may still land at Qlik until its qlikcloud.timeout
-    -- has passed: request_bound is the running runner's, runner_gone_at when its
-    -- lease was first seen free, quiet_until when the last attempt's requests
-    -- can no longer land. No attempt starts before.
-    request_bound     interval,
-    runner_gone_at    timestamptz,
-    quiet_until       timestamptz,
     enqueued_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
     enqueued_by       name NOT NULL DEFAULT session_user,
     started_at        timestamptz,
@@ -63,6 +56,15 @@ CREATE TABLE qlikcloud.jobs (
     last_error        text,
     last_error_detail text,
     last_error_hint   text,
+    -- Columns added since 0.1.0 come last, where ALTER TABLE ... ADD COLUMN
+    -- puts them in an upgraded database (test/upgrade-test compares).
+    -- A request a runner sent may still land at Qlik until its qlikcloud.timeout
+    -- has passed: request_bound is the running runner's, runner_gone_at when its
+    -- lease was first seen free, quiet_until when the last attempt's requests
+    -- can no longer land. No attempt starts before.
+    request_bound     interval,
+    runner_gone_at    timestamptz,
+    quiet_until       timestamptz,
     CONSTRAINT jobs_customer_check CHECK (customer_key IS NOT NULL OR workflow = 'sync')
 );
 COMMENT ON TABLE qlikcloud.jobs IS
