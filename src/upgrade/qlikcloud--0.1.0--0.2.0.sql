@@ -75,8 +75,339 @@ CREATE TRIGGER credentials_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 ALTER TABLE qlikcloud.credentials ENABLE ALWAYS TRIGGER credentials_changed;
 
 ------------------------------------------------------------------------------
+-- Jobs: a state for an onboarding that an offboarding superseded, and what
+-- keeps a new attempt from starting while a request of the last one may
+-- still land at Qlik. Existing rows: the new columns are NULL (nothing in
+-- flight is known), every state they have is still allowed.
+------------------------------------------------------------------------------
+ALTER TABLE qlikcloud.jobs
+    ADD COLUMN request_bound interval,
+    ADD COLUMN runner_gone_at timestamptz,
+    ADD COLUMN quiet_until timestamptz,
+    DROP CONSTRAINT jobs_state_check,
+    ADD CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'running', 'done', 'dead', 'cancelled'));
+
+------------------------------------------------------------------------------
 -- New and changed functions, as in src/sql/.
 ------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_regions()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY['us', 'eu', 'de', 'uk', 'jp', 'ap', 'sg', 'in']
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_space_roles(space_type text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE space_type
+        WHEN 'shared' THEN ARRAY['codeveloper', 'consumer', 'dataconsumer', 'facilitator', 'producer']
+        WHEN 'managed' THEN ARRAY['basicconsumer', 'consumer', 'contributor', 'dataconsumer', 'facilitator', 'publisher']
+        WHEN 'data' THEN ARRAY['consumer', 'dataconsumer', 'datapreview', 'facilitator', 'operator', 'producer', 'publisher']
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_credential_for(target text)
+RETURNS text
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    WITH h AS (SELECT lower(rtrim(regexp_replace(btrim(target), '^https://', '', 'i'), '/')) AS host)
+    SELECT c.name
+    FROM qlikcloud.credential_list c, h
+    WHERE (c.name = btrim(target) AND c.host_pattern NOT LIKE '*%')
+       OR c.host_pattern = h.host
+       OR (c.host_pattern LIKE '*.%' AND strpos(h.host, '.') > 1
+           AND substr(h.host, strpos(h.host, '.') + 1) = substr(c.host_pattern, 3))
+    ORDER BY c.name = btrim(target) DESC, c.host_pattern NOT LIKE '*%' DESC, length(c.host_pattern) DESC
+    LIMIT 1
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_pem_problem(pem text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m text[] := regexp_match(btrim(pem, E' \t\r\n'),
+                             '^-----BEGIN (PUBLIC KEY|CERTIFICATE)-----[ \t]*\r?\n([A-Za-z0-9+/=\s]+?)\r?\n-----END (PUBLIC KEY|CERTIFICATE)-----$');
+    body text;
+    der bytea;
+    len integer;
+    hdr integer := 2;
+BEGIN
+    IF m IS NULL THEN
+        RETURN 'not a PEM public key: expected -----BEGIN PUBLIC KEY----- (or CERTIFICATE), lines of base64, and the matching -----END ...----- line';
+    ELSIF m[1] <> m[3] THEN
+        RETURN format('the footer says %s, the header %s', m[3], m[1]);
+    END IF;
+    body := regexp_replace(m[2], '\s', '', 'g');
+    IF body !~ '^[A-Za-z0-9+/]+={0,2}$' OR length(body) % 4 <> 0 THEN
+        RETURN 'its base64 is malformed';
+    END IF;
+    der := decode(body, 'base64');
+    IF length(der) < 32 OR get_byte(der, 0) <> 48 THEN
+        RETURN 'its content is not a DER structure (a SEQUENCE)';
+    END IF;
+    len := get_byte(der, 1);
+    IF len >= 128 THEN
+        hdr := 2 + (len - 128);
+        IF len - 128 NOT BETWEEN 1 AND 3 THEN
+            RETURN 'its content is not a DER structure (bad length)';
+        END IF;
+        len := 0;
+        FOR i IN 2 .. hdr - 1 LOOP
+            len := len * 256 + get_byte(der, i);
+        END LOOP;
+    END IF;
+    IF hdr + len <> length(der) THEN
+        RETURN format('its content is truncated or has trailing bytes (%s bytes, the structure says %s)',
+                      length(der), hdr + len);
+    END IF;
+    IF m[1] = 'PUBLIC KEY' AND position('\x2a864886f70d010101'::bytea IN der) = 0      -- rsaEncryption
+                           AND position('\x2a8648ce3d0201'::bytea IN der) = 0          -- id-ecPublicKey
+    THEN
+        RETURN 'it is not an RSA or EC public key';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud_internal.workflow_settings_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad text;
+    problem text;
+    src record;
+BEGIN
+    IF NOT NEW.region = ANY (qlikcloud.qlik_regions()) THEN
+        RAISE EXCEPTION 'workflow_settings.region: unknown region "%"', NEW.region
+            USING ERRCODE = '23514', COLUMN = 'region', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected one of Qlik Cloud''s regions: ' || array_to_string(qlikcloud.qlik_regions(), ', ') || '.';
+    END IF;
+    SELECT string_agg(format('"%s"', r), ', ') INTO bad
+    FROM unnest(NEW.group_space_roles) AS r WHERE r IS NULL OR NOT r = ANY (qlikcloud.qlik_space_roles('managed'));
+    IF bad IS NOT NULL OR (NEW.group_name IS NOT NULL AND cardinality(NEW.group_space_roles) = 0) THEN
+        RAISE EXCEPTION 'workflow_settings.group_space_roles: % is not a role of a managed space', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'group_space_roles', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected one or more of ' || array_to_string(qlikcloud.qlik_space_roles('managed'), ', ') || '.';
+    END IF;
+    SELECT string_agg(format('"%s"', o), ', ') INTO bad
+    FROM unnest(NEW.web_integration_origins) AS o
+    WHERE o IS NULL OR o !~* '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
+    IF bad IS NOT NULL OR cardinality(NEW.web_integration_origins) = 0 THEN
+        RAISE EXCEPTION 'workflow_settings.web_integration_origins: % is not an origin', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'web_integration_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).';
+    END IF;
+    IF NEW.jwt_issuer IS NOT NULL AND btrim(NEW.jwt_issuer) = '' OR NEW.jwt_key_id IS NOT NULL AND btrim(NEW.jwt_key_id) = '' THEN
+        RAISE EXCEPTION 'workflow_settings.%: empty', CASE WHEN btrim(NEW.jwt_issuer) = '' THEN 'jwt_issuer' ELSE 'jwt_key_id' END
+            USING ERRCODE = '23514', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the issuer (iss) and key id (kid) of your application''s JWTs, or NULL in all three jwt_ columns for no identity provider.';
+    END IF;
+    problem := qlikcloud.qlik_pem_problem(NEW.jwt_public_key);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_public_key: %', problem
+            USING ERRCODE = '23514', COLUMN = 'jwt_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the PEM public key (or certificate) that verifies your application''s JWTs, as openssl writes it: -----BEGIN PUBLIC KEY-----, base64 lines, -----END PUBLIC KEY-----.';
+    END IF;
+    IF NEW.template_app_name IS NOT NULL AND btrim(NEW.template_app_name) = '' THEN
+        RAISE EXCEPTION 'workflow_settings.template_app_name: empty'
+            USING ERRCODE = '23514', COLUMN = 'template_app_name', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the name of an app of template_source, or NULL for no app.';
+    END IF;
+    -- Every host the workflows call on the profile's behalf needs a credential.
+    FOR src IN SELECT * FROM (VALUES
+            ('license_source', NEW.license_source),
+            ('admin_source', NEW.admin_source),
+            ('template_source', NEW.template_source),
+            ('region', qlikcloud.qlik_register_host(NEW.region))) AS v (col, target)
+        WHERE v.target IS NOT NULL
+    LOOP
+        IF qlikcloud.qlik_credential_for(src.target) IS NULL THEN
+            RAISE EXCEPTION 'workflow_settings.%: no credential serves %', src.col, src.target
+                USING ERRCODE = '23514', COLUMN = src.col, TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                      DETAIL = CASE WHEN src.col = 'region'
+                                    THEN format('Tenants of region %s are created at %s, with a regional OAuth client.', NEW.region, src.target)
+                                    ELSE 'Expected the host name of a tenant (acme.us.qlikcloud.com), or the name of a credential that serves one host.' END,
+                      HINT = 'Add a credential first: SELECT qlikcloud.qlik_set_credential(name, host_pattern, client_id, client_secret), for instance with host pattern *.'
+                             || NEW.region || '.qlikcloud.com for a regional client.';
+        END IF;
+    END LOOP;
+    IF NEW.tenant_lookup IS NOT NULL
+       AND pg_catalog.to_regprocedure(NEW.tenant_lookup || '(text, text, text, timestamp with time zone)') IS NULL THEN
+        RAISE EXCEPTION 'workflow_settings.tenant_lookup: no function %(text, text, text, timestamptz)', NEW.tenant_lookup
+            USING ERRCODE = '23514', COLUMN = 'tenant_lookup', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the schema-qualified name of a function f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_org_host()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'console.qlikcloud.com'
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_org_tenants(subscription_id text, created_since timestamptz DEFAULT NULL)
+RETURNS TABLE (id text, name text, status text, created_at timestamptz, hostnames text[],
+               region_code text, tenant jsonb)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x->>'id', x->>'name', x->>'status', (x->>'createdAt')::timestamptz,
+           ARRAY(SELECT jsonb_array_elements_text(coalesce(x->'hostnames', '[]'))),
+           x->>'regionCode', x
+    FROM qlikcloud.qlik_api_list(qlikcloud.qlik_org_host(),
+             '/api/core/tenants?limit=100&sort=createdAt&filter=subscriptionId eq '
+             || qlikcloud.qlik_scim_string(subscription_id)
+             || coalesce(' and createdAt ge '
+                         || qlikcloud.qlik_scim_string(to_char(created_since AT TIME ZONE 'UTC',
+                                                              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), '')) AS x
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_template_app(source text, app_name text)
+RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT i.resource_id
+    FROM qlikcloud.qlik_list_items(source, resource_type => 'app', name => app_name) AS i
+    WHERE i.name = app_name
+    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at
+    LIMIT 1
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_check_settings(profile text DEFAULT 'default', optional boolean DEFAULT true)
+RETURNS TABLE ("check" text, ok boolean, required boolean, detail text, error_code text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings;
+    register text;
+    lic qlikcloud.license_overview;
+    source_tenant qlikcloud.tenant;
+    cred text;
+    app text;
+    admin_src text;
+    n bigint;
+    st text; msg text; det text;
+BEGIN
+    SELECT * INTO s FROM qlikcloud.workflow_settings w WHERE w.profile = $1;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'settings', false, true, format('no row for profile %s in qlikcloud.workflow_settings', $1), 'QKW02';
+        RETURN;
+    END IF;
+    register := qlikcloud.qlik_register_host(s.region);
+    admin_src := coalesce(s.admin_source, s.license_source);
+    -- 1. A credential for every host called on the profile's behalf.
+    RETURN QUERY
+    SELECT 'credential for ' || v.col, c.name IS NOT NULL, true,
+           coalesce(format('%s is served by credential %s', v.target, c.name),
+                    format('no credential serves %s', v.target)),
+           CASE WHEN c.name IS NULL THEN 'QK001' END
+    FROM (VALUES (1, 'license_source', s.license_source), (2, 'register host', register),
+                 (3, 'admin_source', admin_src),
+                 (4, 'template_source', CASE WHEN s.template_app_name IS NOT NULL THEN coalesce(s.template_source, s.license_source) END))
+         AS v (i, col, target)
+         LEFT JOIN LATERAL (SELECT qlikcloud.qlik_credential_for(v.target) AS name) AS c ON true
+    WHERE v.target IS NOT NULL ORDER BY v.i;
+    -- 2. The license that creates tenants: readable, valid.
+    BEGIN
+        lic := qlikcloud.qlik_license_overview(s.license_source);
+        RETURN QUERY SELECT 'license', lic.status = 'Ok' AND lic.license_key IS NOT NULL, true,
+            format('license %s (%s) of %s: status %s', lic.license_number, lic.product, s.license_source, lic.status),
+            CASE WHEN lic.status IS DISTINCT FROM 'Ok' THEN 'QKW02' END;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RETURN QUERY SELECT 'license', false, true,
+            format('cannot read the license of %s: %s (%s)', s.license_source, msg, det), st;
+    END;
+    -- 3. The register host answers the regional client (a tenant of another
+    -- region is a 404 there: the client is good all the same).
+    BEGIN
+        source_tenant := qlikcloud.qlik_current_tenant(s.license_source);
+        BEGIN
+            PERFORM qlikcloud.qlik_get_tenant(register, source_tenant.id);
+        EXCEPTION WHEN SQLSTATE 'QK404' THEN
+            NULL;
+        END;
+        RETURN QUERY SELECT 'register host', true, true, format('%s answers its credential', register), NULL::text;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RETURN QUERY SELECT 'register host', false, true, format('%s: %s (%s)', register, msg, det), st;
+    END;
+    -- 4. The admin source has a user to make admin of customers that name none.
+    BEGIN
+        cred := (qlikcloud.qlik_first_user(admin_src)).id;
+        RETURN QUERY SELECT 'admin source', cred IS NOT NULL, true,
+            CASE WHEN cred IS NULL THEN format('%s has no user', admin_src)
+                 ELSE format('%s has a first user', admin_src) END,
+            CASE WHEN cred IS NULL THEN 'QKW02' END;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RETURN QUERY SELECT 'admin source', false, true, format('%s: %s (%s)', admin_src, msg, det), st;
+    END;
+    -- 5. The template app exists.
+    IF s.template_app_name IS NOT NULL THEN
+        BEGIN
+            app := qlikcloud.qlik_template_app(coalesce(s.template_source, s.license_source), s.template_app_name);
+            RETURN QUERY SELECT 'template app', app IS NOT NULL, true,
+                CASE WHEN app IS NULL THEN format('no app named "%s" in %s', s.template_app_name, coalesce(s.template_source, s.license_source))
+                     ELSE format('app %s "%s" of %s', app, s.template_app_name, coalesce(s.template_source, s.license_source)) END,
+                CASE WHEN app IS NULL THEN 'QKW02' END;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+            RETURN QUERY SELECT 'template app', false, true, format('%s: %s (%s)', coalesce(s.template_source, s.license_source), msg, det), st;
+        END;
+    END IF;
+    -- 6. Optional: the organization's tenant list, which settles a tenant
+    -- creation of unknown outcome without an operator.
+    IF NOT optional THEN
+        RETURN;
+    ELSIF qlikcloud.qlik_credential_for(qlikcloud.qlik_org_host()) IS NULL THEN
+        RETURN QUERY SELECT 'organization', true, false,
+            format('no credential serves %s: a tenant creation of unknown outcome needs tenant_lookup or an operator', qlikcloud.qlik_org_host()),
+            NULL::text;
+    ELSIF lic.license_number IS NOT NULL THEN
+        BEGIN
+            SELECT count(*) INTO n FROM qlikcloud.qlik_org_tenants(lic.license_number);
+            RETURN QUERY SELECT 'organization', true, false,
+                format('subscription %s lists %s tenants', lic.license_number, n), NULL::text;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+            RETURN QUERY SELECT 'organization', false, false, format('%s: %s (%s)', qlikcloud.qlik_org_host(), msg, det), st;
+        END;
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_preflight(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
+    c record;
+    failed text := '';
+    retry record;
+    passed integer := 0;
+BEGIN
+    IF t.tenant_id IS NOT NULL OR t.create_intent_at IS NOT NULL THEN
+        RETURN 'tenant created or creation started: nothing to check';
+    END IF;
+    FOR c IN SELECT * FROM qlikcloud.qlik_check_settings(t.profile, optional => false) AS x WHERE x.required LOOP
+        IF c.ok THEN
+            passed := passed + 1;
+        ELSE
+            failed := failed || c."check" || ': ' || c.detail || E'.\n';
+            IF retry IS NULL AND c.error_code IS NOT NULL AND NOT qlikcloud.qlik_error_is_final(c.error_code) THEN
+                retry := c;
+            END IF;
+        END IF;
+    END LOOP;
+    IF retry IS NOT NULL THEN
+        RAISE EXCEPTION 'preflight of customer "%" could not check %', t.customer_key, retry."check"
+            USING ERRCODE = retry.error_code, DETAIL = retry.detail, HINT = 'Nothing was created; the job will be retried.';
+    ELSIF failed <> '' THEN
+        RAISE EXCEPTION 'the settings of profile % cannot onboard customer "%"', t.profile, t.customer_key
+            USING ERRCODE = 'QKW02', DETAIL = rtrim(failed, E'\n'),
+                  HINT = format('Nothing was created. Fix qlikcloud.workflow_settings or the credentials (SELECT * FROM qlikcloud.qlik_check_settings(%L)), then onboard the customer again.', t.profile);
+    END IF;
+    RETURN format('settings checked (%s checks)', passed);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_register(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -153,6 +484,9 @@ BEGIN
         END IF;
         RETURN existing;
     END IF;
+    IF qlikcloud.qlik_credential_for(qlikcloud.qlik_org_host()) IS NOT NULL THEN
+        RETURN qlikcloud.qlik_find_created_tenant_in_org(t, s);
+    END IF;
     IF s.tenant_lookup IS NOT NULL THEN
         fn := qlikcloud.qlik_trusted_tenant_lookup(s.tenant_lookup);
         -- Tenants created since the intent that no other customer has.
@@ -175,6 +509,63 @@ BEGIN
               DETAIL = format('No tenant answers at %s, and no tenant_lookup is configured for profile %s.',
                               t.alias_hostname, t.profile),
               HINT = 'Look for a tenant created at that time (Qlik''s console). Found: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id). Not found: SELECT qlikcloud.qlik_confirm_new_tenant(customer_key).';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_unregistered_tenants(profile text DEFAULT 'default', created_since timestamptz DEFAULT NULL)
+RETURNS TABLE (id text, name text, status text, created_at timestamptz, hostnames text[], subscription_id text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(profile);
+    subscription text := (qlikcloud.qlik_license_overview(s.license_source)).license_number;
+    -- The profile's own tenants (license, admin and template sources).
+    sources text[] := ARRAY(
+        SELECT coalesce((SELECT c.host_pattern FROM qlikcloud.credential_list c
+                         WHERE c.name = x AND c.host_pattern NOT LIKE '*%'), lower(x))
+        FROM unnest(ARRAY[s.license_source, s.admin_source, s.template_source]) AS x WHERE x IS NOT NULL);
+BEGIN
+    RETURN QUERY
+    SELECT o.id, o.name, o.status, o.created_at, o.hostnames, subscription
+    FROM qlikcloud.qlik_org_tenants(subscription, created_since) AS o
+    WHERE o.status <> 'deleted' AND NOT o.hostnames && sources
+      AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                      WHERE m.tenant_id = o.id OR m.previous_tenant_id = o.id)
+    ORDER BY o.created_at;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_find_created_tenant_in_org(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+RETURNS qlikcloud.tenant
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    skew constant interval := interval '1 minute';
+    subscription text;
+    ids text[];
+    shared text[];
+BEGIN
+    SELECT array_agg(o.id ORDER BY o.created_at),
+           array_agg(o.id ORDER BY o.created_at) FILTER (WHERE EXISTS (
+               SELECT FROM qlikcloud.managed_tenants m
+               WHERE m.customer_key <> t.customer_key AND m.tenant_id IS NULL
+                 AND m.create_intent_at - skew <= o.created_at)),
+           min(o.subscription_id)
+    INTO ids, shared, subscription
+    FROM qlikcloud.qlik_unregistered_tenants(s.profile, t.create_intent_at - skew) AS o
+    WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                      WHERE m.customer_key <> t.customer_key AND m.alias_hostname = ANY (o.hostnames));
+    IF ids IS NULL THEN
+        RETURN NULL;                    -- surely not created
+    ELSIF cardinality(ids) = 1 AND shared IS NULL THEN
+        RETURN qlikcloud.qlik_get_tenant(qlikcloud.qlik_register_host(t.region), ids[1]);
+    END IF;
+    RAISE EXCEPTION 'the tenant creation of customer "%" started at % has an unknown outcome: % tenants of subscription % that no customer has were created since',
+                    t.customer_key, t.create_intent_at, cardinality(ids), subscription
+        USING ERRCODE = 'QKW01',
+              DETAIL = 'Candidates: ' || array_to_string(ids, ', ')
+                       || CASE WHEN shared IS NOT NULL
+                               THEN format(' (%s of them created after another customer''s creation started).', cardinality(shared))
+                               ELSE '.' END,
+              HINT = 'Adopt the right one: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id).';
 END
 $$;
 
@@ -550,11 +941,17 @@ CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_deactivate(customer_key text, arg
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    days integer := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
+    t qlikcloud.managed_tenants;
+    s qlikcloud.workflow_settings;
+    days integer;
     r qlikcloud.tenant_status;
 BEGIN
+    SELECT * INTO t FROM qlikcloud.managed_tenants m WHERE m.customer_key = $1 FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'not registered: nothing to offboard';
+    END IF;
+    s := qlikcloud.qlik_profile_settings(t.profile);
+    days := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
     IF t.state IN ('deactivated', 'purged', 'cancelled') THEN
         RETURN 'already ' || t.state;
     ELSIF t.tenant_id IS NULL AND t.create_intent_at IS NOT NULL THEN
@@ -643,6 +1040,58 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_workflow_steps(workflow text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        -- Onboarding and reactivating are one: whatever is missing is done.
+        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias',
+                                     'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                     'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
+                                     'mark_ready']
+        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias']
+        WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
+        WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
+                                    'spaces', 'space_assignment']
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app']
+        WHEN workflow = 'offboard' THEN ARRAY['deactivate']
+        WHEN workflow = 'sync' THEN ARRAY['sync']
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_shared_calls(step text, t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+RETURNS TABLE (host text, tier integer, calls integer)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT v.host, v.tier, v.calls
+    FROM (VALUES
+        ('preflight', s.license_source, 1, CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 3 ELSE 0 END),
+        ('preflight', qlikcloud.qlik_register_host(t.region), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
+        ('preflight', coalesce(s.admin_source, s.license_source), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
+        ('preflight', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL AND s.template_app_name IS NOT NULL
+                           THEN 1 ELSE 0 END),
+        ('create_tenant', s.license_source, 1, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
+        ('create_tenant', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
+        ('add_admin', coalesce(s.admin_source, s.license_source), 1,
+                      CASE WHEN t.admin_user_id IS NULL AND t.admin_subject IS NULL THEN 1 ELSE 0 END),
+        ('stage_app', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 2 ELSE 0 END),
+        ('stage_app', coalesce(s.template_source, s.license_source), 2,
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 1 ELSE 0 END),
+        ('deactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 0 ELSE 1 END),
+        ('reactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.state = 'deactivated' THEN 1 ELSE 0 END)
+    ) AS v (step, host, tier, calls)
+    WHERE v.step = $1 AND v.calls > 0 AND v.host IS NOT NULL
+    UNION ALL
+    SELECT qlikcloud.qlik_register_host(m.region), 1, count(*)::integer
+    FROM qlikcloud.managed_tenants m
+    WHERE $1 = 'sync' AND m.tenant_id IS NOT NULL AND m.state <> 'purged'
+      AND (t.customer_key IS NULL OR m.customer_key = t.customer_key)
+    GROUP BY m.region
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_pace_step(job qlikcloud.jobs, step text)
 RETURNS double precision
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -669,6 +1118,52 @@ BEGIN
         wait := greatest(wait, qlikcloud.qlik_reserve_calls(c.host, c.tier, calls));
     END LOOP;
     RETURN wait;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_enqueue(workflow text, customer_key text, args jsonb DEFAULT '{}',
+                                       run_after timestamptz DEFAULT pg_catalog.now())
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last qlikcloud.jobs;
+    id bigint;
+BEGIN
+    IF qlikcloud.qlik_workflow_steps($1) IS NULL THEN
+        RAISE EXCEPTION 'unknown workflow "%"', $1 USING ERRCODE = '22023',
+            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync.';
+    END IF;
+    IF $2 IS NULL AND $1 <> 'sync' THEN
+        RAISE EXCEPTION 'customer_key must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    -- The customer's newest unfinished job: if it is this workflow, not
+    -- started yet, it is enough.
+    SELECT * INTO last FROM qlikcloud.jobs j
+    WHERE j.customer_key IS NOT DISTINCT FROM $2 AND j.state IN ('queued', 'running')
+    ORDER BY j.id DESC LIMIT 1;
+    -- An offboarding that supersedes an onboarding not running, before its
+    -- tenant creation started: nothing was created, so nothing is: the
+    -- onboarding is cancelled (and so is the customer, if registered).
+    IF $1 = 'offboard' AND last.workflow IN ('onboard', 'create_tenant') AND last.state = 'queued'
+       AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                       WHERE m.customer_key = $2 AND (m.tenant_id IS NOT NULL OR m.create_intent_at IS NOT NULL))
+    THEN
+        UPDATE qlikcloud.jobs j
+        SET state = 'cancelled', finished_at = clock_timestamp(),
+            last_error = format('superseded by an offboarding before it created anything (%s attempts)', j.attempts)
+        WHERE j.id = last.id;
+        UPDATE qlikcloud.managed_tenants m SET state = 'cancelled' WHERE m.customer_key = $2;
+        RETURN last.id;
+    END IF;
+    IF last.workflow = $1 AND last.state = 'queued' THEN
+        UPDATE qlikcloud.jobs j SET args = j.args || coalesce($3, '{}'), run_after = least(j.run_after, $4)
+        WHERE j.id = last.id;
+        RETURN last.id;
+    END IF;
+    INSERT INTO qlikcloud.jobs AS j (workflow, customer_key, args, run_after)
+    VALUES ($1, $2, coalesce($3, '{}'), coalesce($4, now()))
+    RETURNING j.id INTO id;
+    RETURN id;
 END
 $$;
 
@@ -898,6 +1393,12 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_request_bound()
+RETURNS interval
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(nullif(current_setting('qlikcloud.timeout', true), '')::interval, interval '120 seconds')
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_claim_job(only_job bigint DEFAULT NULL, takeover_after interval DEFAULT '30 seconds')
 RETURNS qlikcloud.jobs
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -908,9 +1409,9 @@ BEGIN
         SELECT * FROM qlikcloud.jobs c
         WHERE c.state IN ('queued', 'running')
           AND CASE WHEN only_job IS NULL THEN c.state = 'queued' AND c.run_after <= now()
-                                              OR c.state = 'running' AND c.heartbeat_at <= now() - takeover_after
-                   ELSE c.id = only_job AND (c.state = 'queued'
-                                             OR c.heartbeat_at <= now() - takeover_after) END
+                                              OR c.state = 'running'
+                   ELSE c.id = only_job END
+          AND (c.quiet_until IS NULL OR c.quiet_until <= clock_timestamp())
           AND NOT EXISTS (SELECT FROM qlikcloud.jobs e
                           WHERE e.customer_key = c.customer_key AND e.id < c.id
                             AND e.state IN ('queued', 'running'))
@@ -918,6 +1419,15 @@ BEGIN
         FOR UPDATE OF c SKIP LOCKED
     LOOP
         CONTINUE WHEN NOT qlikcloud.qlik_lock_job(j.id);
+        IF j.state = 'running' AND (j.runner_gone_at IS NULL
+                                    OR j.runner_gone_at + coalesce(j.request_bound, interval '120 seconds')
+                                       + takeover_after > clock_timestamp()) THEN
+            -- Its runner is gone: wait until what it sent can no longer land.
+            UPDATE qlikcloud.jobs c SET runner_gone_at = coalesce(c.runner_gone_at, clock_timestamp())
+            WHERE c.id = j.id;
+            PERFORM qlikcloud.qlik_unlock_job(j.id);
+            CONTINUE;
+        END IF;
         IF j.state = 'running' THEN
             UPDATE qlikcloud.job_attempts a
             SET outcome = 'abandoned', finished_at = clock_timestamp(),
@@ -926,7 +1436,8 @@ BEGIN
         END IF;
         UPDATE qlikcloud.jobs c
         SET state = 'running', attempts = c.attempts + 1, step = 0, runner_pid = pg_backend_pid(),
-            heartbeat_at = clock_timestamp(), started_at = coalesce(c.started_at, clock_timestamp())
+            heartbeat_at = clock_timestamp(), started_at = coalesce(c.started_at, clock_timestamp()),
+            request_bound = qlikcloud.qlik_request_bound(), runner_gone_at = NULL, quiet_until = NULL
         WHERE c.id = j.id
         RETURNING * INTO j;
         INSERT INTO qlikcloud.job_attempts (job_id, attempt, runner_pid) VALUES (j.id, j.attempts, j.runner_pid);
@@ -1005,7 +1516,14 @@ BEGIN
                     + least(retry_delay * power(2, least(c.attempts - c.attempts_before - 1, 20)), interval '1 hour')
                       * (0.75 + random() / 2),
         runner_pid = NULL, last_sqlstate = st, last_error = msg,
-        last_error_detail = detail, last_error_hint = hint
+        last_error_detail = detail, last_error_hint = hint,
+        -- A request cut off (a dropped connection, a timeout, a cancel, a
+        -- gateway's 502/504) may still be acted on by Qlik: the next attempt
+        -- waits until it can no longer land, and then finds what it made.
+        quiet_until = CASE WHEN st IN ('QK002', 'QK004', '57014')
+                                OR st = 'QK5XX' AND detail ~ '^HTTP 50[24] '
+                                OR qlik_job_step_failed.step = 'create_tenant' AND NOT qlikcloud.qlik_tenant_not_created(st)
+                           THEN clock_timestamp() + coalesce(c.request_bound, qlikcloud.qlik_request_bound()) END
     WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a
     SET outcome = CASE WHEN final THEN 'dead' ELSE 'retry' END, finished_at = clock_timestamp(),
@@ -1110,6 +1628,17 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_prune_jobs(keep_done interval DEFAULT '7 days', keep_dead interval DEFAULT '90 days')
+RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM qlikcloud.jobs j
+        WHERE (j.state IN ('done', 'cancelled') AND j.finished_at < now() - keep_done)
+           OR (j.state = 'dead' AND j.finished_at < now() - keep_dead)
+        RETURNING 1)
+    SELECT count(*) FROM gone
+$$;
+
 CREATE OR REPLACE PROCEDURE qlikcloud.qlik_run_workflow(workflow text, customer_key text, args jsonb DEFAULT '{}')
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -1118,6 +1647,17 @@ DECLARE
 BEGIN
     job_id := qlikcloud.qlik_enqueue(workflow, customer_key, args);
     COMMIT;
+    SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
+    IF job.state OPERATOR(pg_catalog.=) 'cancelled' THEN
+        RAISE NOTICE '% of customer "%" cancelled: %', job.workflow, job.customer_key, job.last_error;
+        RETURN;
+    END IF;
+    -- A request of the last attempt may still land at Qlik: wait it out, so
+    -- that this attempt finds what it made.
+    IF job.quiet_until OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp() THEN
+        RAISE NOTICE 'waiting until % for a request of the last attempt that may still reach Qlik', job.quiet_until;
+        PERFORM pg_catalog.pg_sleep_until(job.quiet_until);
+    END IF;
     job := qlikcloud.qlik_claim_job(job_id);
     COMMIT;
     IF job.id IS NULL THEN
@@ -1143,6 +1683,44 @@ END
 $$;
 
 ------------------------------------------------------------------------------
+-- Views, again (a view stores the columns a * stood for when it was made).
+------------------------------------------------------------------------------
+CREATE OR REPLACE VIEW qlikcloud.credential_list AS
+    SELECT name, host_pattern, client_id, scopes, created_at, updated_at
+    FROM qlikcloud.credentials;
+
+CREATE OR REPLACE VIEW qlikcloud.customers_without_tenant AS
+    SELECT m.customer_key, m.state, m.registered_at, m.failed_step, m.last_error
+    FROM qlikcloud.managed_tenants m
+    WHERE m.tenant_id IS NULL AND m.state NOT IN ('cancelled', 'purged')
+    UNION ALL
+    SELECT DISTINCT ON (j.customer_key) j.customer_key, 'queued', NULL::timestamptz, NULL, j.last_error
+    FROM qlikcloud.jobs j
+    WHERE j.workflow IN ('onboard', 'create_tenant') AND j.state IN ('queued', 'running')
+      AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.customer_key = j.customer_key);
+
+CREATE OR REPLACE VIEW qlikcloud.failed_customers AS
+    SELECT m.customer_key, m.state, m.failed_step, m.last_sqlstate, m.last_error, m.failed_at,
+           j.id AS job_id, j.workflow, j.state AS job_state, j.attempts,
+           CASE
+             WHEN m.state = 'needs_operator' AND m.tenant_id IS NULL
+               THEN 'find the tenant: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id); none: SELECT qlikcloud.qlik_confirm_new_tenant(customer_key)'
+             WHEN m.state = 'needs_operator'
+               THEN 'fix what last_error says (alias_hostname?), then CALL qlikcloud.qlik_onboard(customer_key)'
+             ELSE 'fix what last_error says, then CALL qlikcloud.qlik_onboard(customer_key) or SELECT qlikcloud.qlik_retry_job(job_id)'
+           END AS what_to_do
+    FROM qlikcloud.managed_tenants m
+    LEFT JOIN LATERAL (SELECT * FROM qlikcloud.jobs j WHERE j.customer_key = m.customer_key
+                       ORDER BY j.id DESC LIMIT 1) AS j ON true
+    WHERE m.state IN ('failed', 'needs_operator') OR j.state = 'dead';
+
+CREATE OR REPLACE VIEW qlikcloud.deactivated_tenants AS
+    SELECT m.customer_key, m.tenant_id, m.hostname, m.alias_hostname, m.state, m.deactivated_at,
+           m.purge_date, m.purged_at, m.synced_at
+    FROM qlikcloud.managed_tenants m
+    WHERE m.state IN ('deactivated', 'purged');
+
+------------------------------------------------------------------------------
 -- Comments: new, or changed.
 ------------------------------------------------------------------------------
 COMMENT ON SCHEMA qlikcloud_internal IS
@@ -1151,6 +1729,26 @@ COMMENT ON FUNCTION qlikcloud_internal.credentials_touch() IS
 'Trigger of qlikcloud.credentials: updated_at, which retires cached tokens.';
 COMMENT ON FUNCTION qlikcloud_internal.credentials_changed() IS
 'Trigger: drops the cached credentials of every backend after a change to qlikcloud.credentials.';
+COMMENT ON FUNCTION qlikcloud.qlik_regions() IS
+'Qlik Cloud''s region codes (us, eu, de, uk, jp, ap, sg, in): tenants of a region are created at register.<region>.qlikcloud.com.';
+COMMENT ON FUNCTION qlikcloud.qlik_space_roles(text) IS
+'The roles Qlik allows in a space of this type (shared, managed, data); NULL for another type.';
+COMMENT ON FUNCTION qlikcloud.qlik_credential_for(text) IS
+'The name of the credential that serves a host (or the credential of that name, if it serves one host), as a call would pick it; NULL if none does.';
+COMMENT ON FUNCTION qlikcloud.qlik_pem_problem(text) IS
+'What is wrong with a PEM public key or certificate (header and footer, base64, DER structure, an RSA or EC key), NULL if nothing.';
+COMMENT ON FUNCTION qlikcloud.qlik_org_host() IS
+'The host of Qlik''s Organization APIs (console.qlikcloud.com): a credential for it, an organization-level OAuth client, lets the workflows list the tenants of a subscription.';
+COMMENT ON FUNCTION qlikcloud.qlik_org_tenants(text, timestamptz) IS
+'The tenants of a subscription (its license number), created since created_since if given, from Qlik''s Organization API (GET /api/core/tenants on console.qlikcloud.com, all pages): id (as the tenant API knows it), name, status, created_at, hostnames, region_code, and the whole object.';
+COMMENT ON FUNCTION qlikcloud.qlik_template_app(text, text) IS
+'The id of the template app named app_name in source: the oldest app of that name that is not a published copy; NULL if there is none.';
+COMMENT ON FUNCTION qlikcloud.qlik_check_settings(text, boolean) IS
+'Checks a profile''s settings against Qlik, one row per check: a credential for every source and the register host, the license readable and valid, the register host answering, the admin source''s first user, the template app, and (optional, unless optional is false) the organization''s tenant list. Onboarding runs the required ones (step preflight) before it creates a tenant.';
+COMMENT ON FUNCTION qlikcloud.qlik_unregistered_tenants(text, timestamptz) IS
+'The tenants of the profile''s subscription (Qlik''s Organization API: needs an organization-level credential) created since created_since, if given, that no customer of the registry has and that are not the profile''s sources: a tenant a workflow made and lost track of, for an operator to adopt (qlik_adopt_tenant) or to deactivate.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_preflight(text, jsonb) IS
+'Step preflight: before the tenant is created, checks the profile''s settings against Qlik (qlik_check_settings); a failure creates nothing: QKW02 with every failed check, or the error itself if retrying may cure it.';
 COMMENT ON FUNCTION qlikcloud_internal.touch_updated_at() IS
 'Trigger of qlikcloud.managed_tenants and qlikcloud.workflow_settings: updated_at.';
 COMMENT ON FUNCTION qlikcloud.qlik_lock_customer(text, boolean) IS
@@ -1158,7 +1756,11 @@ COMMENT ON FUNCTION qlikcloud.qlik_lock_customer(text, boolean) IS
 COMMENT ON FUNCTION qlikcloud.qlik_profile_settings(text) IS
 'The workflow settings of a profile (QKW02 if there are none).';
 COMMENT ON FUNCTION qlikcloud.qlik_find_created_tenant(qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
-'After a tenant creation of unknown outcome: the tenant it made (at the alias hostname, or the one new tenant the profile''s tenant_lookup lists), NULL if it surely made none (tenant_lookup lists none), QKW01 when nobody can tell.';
+'After a tenant creation of unknown outcome: the tenant it made (at the alias hostname; else, with an organization-level credential, through qlik_find_created_tenant_in_org; else the one new tenant the profile''s tenant_lookup lists), NULL if it surely made none, QKW01 when nobody can tell.';
+COMMENT ON FUNCTION qlikcloud.qlik_find_created_tenant_in_org(qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
+'After a tenant creation of unknown outcome, through Qlik''s Organization API: the one tenant of the license''s subscription created since the intent that no customer has and no other customer''s open creation may have made; NULL if there is none; QKW01 with the candidates otherwise.';
+COMMENT ON FUNCTION qlikcloud_internal.workflow_settings_check() IS
+'Trigger of qlikcloud.workflow_settings: checks what can be known without Qlik (region, space roles, origins, the PEM key, a credential for every source and the register host, tenant_lookup), each error naming the column and what it expects.';
 COMMENT ON FUNCTION qlikcloud.qlik_tenant_at_alias(qlikcloud.managed_tenants) IS
 'The tenant answering at the customer''s alias hostname, NULL if the alias does not exist; QKW01 if it is a deactivated tenant.';
 COMMENT ON FUNCTION qlikcloud.qlik_trusted_tenant_lookup(text) IS
@@ -1167,12 +1769,20 @@ COMMENT ON FUNCTION qlikcloud.qlik_record_tenant(text, qlikcloud.tenant, boolean
 'Records a tenant as the customer''s in the registry (adopted: found after a creation of unknown outcome, or taken over). QKW02 if the customer is not registered.';
 COMMENT ON FUNCTION qlikcloud.qlik_find_or_create_space(text, text, text) IS
 'The id of the space of that name and type on host, created if there is none (space names are unique in a tenant).';
+COMMENT ON TABLE qlikcloud.jobs IS
+'The outbox: workflows to run for customers (queued by triggers or qlik_enqueue), run by CALL qlikcloud.qlik_run_jobs(). state: queued (run_after: not before), running (runner_pid has it; step: steps done), done, dead (failed for good or max_attempts reached; last_error says why), cancelled (an onboarding superseded by an offboarding before it created anything). quiet_until: no attempt before, while a request of the last one may still land at Qlik. attempts counts every attempt; those before attempts_before were made before a qlik_retry_job. No secrets.';
+COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
+'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned. An offboard that supersedes an onboarding not running and not yet creating a tenant cancels it instead (state cancelled) and returns it: nothing is sent to Qlik.';
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
 'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+COMMENT ON FUNCTION qlikcloud.qlik_request_bound() IS
+'How long after it was sent a request of this session may still land at Qlik: its qlikcloud.timeout (120 s if unset). A runner records it with the job it claims; a takeover, or the next attempt after a request was cut off, waits that long.';
 COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
 'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
 COMMENT ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) IS
 'Runs a job this session claimed (qlik_claim_job), every step of its workflow, committing after each, and records how it ended (qlik_job_step_done, qlik_job_step_failed, qlik_job_done); releases its lease. qlik_run_jobs and qlik_run_workflow call it; call it yourself only to build a runner of your own.';
+COMMENT ON FUNCTION qlikcloud.qlik_prune_jobs(interval, interval) IS
+'Deletes finished jobs and their attempts: done (and cancelled) ones older than keep_done, dead ones older than keep_dead. Every qlik_run_jobs ends with it (defaults), so the queue and its history stay bounded.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_shared_calls(text, qlikcloud.managed_tenants, qlikcloud.workflow_settings) IS
 'The calls a step is about to make to hosts that other jobs use too (register hosts, the license, admin and template sources), per host and rate-limit tier.';
 COMMENT ON FUNCTION qlikcloud.qlik_reserve_calls(text, integer, integer) IS
@@ -1209,20 +1819,81 @@ COMMENT ON FUNCTION qlikcloud_internal.churned(regclass, text, anyelement) IS
 ------------------------------------------------------------------------------
 -- qlik_customer_trigger is checked when attached: an event trigger on
 -- CREATE TRIGGER and ALTER TABLE. (Triggers attached under 0.1.0 are not
--- checked by the update: each is checked again before every row, as 0.1.0
--- did, and the new check accepts every type 0.1.0 accepted.)
+-- checked by the update: each is checked again before every row, and the
+-- new check accepts every column type 0.1.0 accepted.)
 ------------------------------------------------------------------------------
 CREATE EVENT TRIGGER qlikcloud_check_customer_triggers ON ddl_command_end
     WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE')
     EXECUTE FUNCTION qlikcloud_internal.check_customer_triggers();
 
 ------------------------------------------------------------------------------
--- Privileges, as src/sql/ leaves them. Renamed functions keep theirs; a new
--- one is executable by PUBLIC until revoked; the helpers moved to
--- qlikcloud_internal were granted to qlikcloud_user in 0.1.0.
+-- Workflow settings are checked when written (a trigger: region, space
+-- roles, origins, the PEM key, a credential for every source and the
+-- register host, tenant_lookup). Rows written under 0.1.0 are kept as they
+-- are: the workflows read them as before, and their preflight step reports
+-- what Qlik refuses. Each row the new checks would refuse is named here in a
+-- WARNING with the check's own message; it cannot be updated until fixed.
 ------------------------------------------------------------------------------
-REVOKE ALL ON FUNCTION qlikcloud.qlik_held_job(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION qlikcloud.qlik_held_job(bigint) TO qlikcloud_user;
+CREATE TRIGGER workflow_settings_check BEFORE INSERT OR UPDATE ON qlikcloud.workflow_settings
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.workflow_settings_check();
+
+DO $check$
+DECLARE
+    p text;
+    msg text;
+    detail text;
+BEGIN
+    FOR p IN SELECT w.profile FROM qlikcloud.workflow_settings w ORDER BY w.profile LOOP
+        BEGIN
+            -- The trigger judges the row as it is; the update is undone.
+            UPDATE qlikcloud.workflow_settings w SET profile = w.profile WHERE w.profile = p;
+            RAISE EXCEPTION 'undo' USING ERRCODE = 'QKUPG';
+        EXCEPTION
+            WHEN SQLSTATE 'QKUPG' THEN
+                NULL;
+            WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+                RAISE WARNING 'qlikcloud 0.2.0 checks workflow settings: profile "%" fails one: %', p, msg
+                    USING DETAIL = coalesce(detail, ''),
+                          HINT = 'The row is kept and the workflows read it as before, but it cannot be updated until fixed: UPDATE qlikcloud.workflow_settings SET ... WHERE profile = ' || quote_literal(p) || ';';
+        END;
+    END LOOP;
+END
+$check$;
+
+------------------------------------------------------------------------------
+-- Privileges, as src/sql/ leaves them: nothing for PUBLIC, the functions and
+-- procedures of schema qlikcloud for qlikcloud_user, those of
+-- qlikcloud_internal for the owner only (the helpers moved there were
+-- granted to qlikcloud_user in 0.1.0). Only new and moved routines are
+-- touched: privileges a DBA changed on the others stay as they are.
+------------------------------------------------------------------------------
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA qlikcloud_internal FROM PUBLIC, qlikcloud_user;
 REVOKE ALL ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) TO qlikcloud_user;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA qlikcloud_internal FROM PUBLIC, qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_regions FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_regions TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_space_roles FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_space_roles TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_credential_for FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_credential_for TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_pem_problem FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_pem_problem TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_org_host FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_org_host TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_org_tenants FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_org_tenants TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_template_app FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_template_app TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_check_settings FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_check_settings TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_step_preflight FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_step_preflight TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_unregistered_tenants FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_unregistered_tenants TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_find_created_tenant_in_org FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_find_created_tenant_in_org TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_request_bound FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_request_bound TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_held_job FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_held_job TO qlikcloud_user;

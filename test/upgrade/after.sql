@@ -27,6 +27,16 @@ JOIN (SELECT 'jobs' AS what, (SELECT jsonb_agg(to_jsonb(j) ORDER BY id) FROM qli
       UNION ALL SELECT 'jobs_id_seq', (SELECT to_jsonb(last_value) FROM qlikcloud.jobs_id_seq)) a USING (what)
 ORDER BY b.what;
 
+-- A settings row the new version's checks refuse (the update warned) is
+-- kept; it can be fixed.
+SELECT upgrade_test.check(upgrade_test.sqlstate_of($$UPDATE qlikcloud.workflow_settings SET purge_after_days = 11
+                                                     WHERE profile = 'trial'$$) = '23514',
+                          'the trial settings cannot be updated as they are')
+WHERE :'to' = '0.2.0';
+UPDATE qlikcloud.workflow_settings SET web_integration_origins = '{https://trial.example.com}' WHERE profile = 'trial';
+SELECT upgrade_test.check(count(*) = 1, 'the trial settings fixed') FROM qlikcloud.workflow_settings
+WHERE profile = 'trial' AND web_integration_origins = '{https://trial.example.com}';
+
 -- The credentials still authenticate: a new backend has no token, so this
 -- call asks the fake for one with the stored client id and secret.
 \! $FAKECTL POST /counters/reset >/dev/null

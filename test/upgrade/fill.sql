@@ -43,9 +43,14 @@ INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins
                                          jwt_public_key, template_app_name, purge_after_days)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}', 'https://app.example.com', 'key-2026',
         :'pem', 'Sales Template', 30);
+-- Its origin ends with a slash, which 0.1.0 took and 0.2.0's checks refuse:
+-- the update keeps the row and warns (expected_warnings).
 INSERT INTO qlikcloud.workflow_settings (profile, license_source, alias_prefix, group_name,
                                          web_integration_origins, purge_after_days)
-VALUES ('trial', 'source.us.qlikcloud.com', 'trial-', NULL, NULL, 10);
+VALUES ('trial', 'source.us.qlikcloud.com', 'trial-', NULL, '{https://trial.example.com/}', 10);
+CREATE TABLE upgrade_test.expected_warnings (update_to text, pattern text);
+INSERT INTO upgrade_test.expected_warnings VALUES
+    ('0.2.0', 'WARNING:  qlikcloud 0.2.0 checks workflow settings: profile "trial" fails one: workflow_settings.web_integration_origins');
 -- An administrator's change to the rate limits.
 UPDATE qlikcloud.rate_limits SET per_minute = 90 WHERE tier = 2;
 
