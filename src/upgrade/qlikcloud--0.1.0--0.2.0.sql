@@ -88,8 +88,191 @@ ALTER TABLE qlikcloud.jobs
     ADD CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'running', 'done', 'dead', 'cancelled'));
 
 ------------------------------------------------------------------------------
+-- The generic functions' first argument is "host", as in every other
+-- function (it was "tenant"). CREATE OR REPLACE cannot rename an argument,
+-- and DROP would fail on (or take with it) every view of yours that calls
+-- them: the name is changed in the catalog, the one thing that differs, so
+-- that each function stays what it was (its privileges, what depends on it).
+-- Calls that name "tenant =>" reach new overloads taking a domain.
+------------------------------------------------------------------------------
+UPDATE pg_catalog.pg_proc p SET proargnames = pg_catalog.array_replace(p.proargnames, 'tenant', 'host')
+WHERE p.oid IN ('qlikcloud.qlik_api(text, text, text, jsonb)'::pg_catalog.regprocedure,
+                'qlikcloud.qlik_request(text, text, text, jsonb, jsonb)'::pg_catalog.regprocedure,
+                'qlikcloud.qlik_api_list(text, text)'::pg_catalog.regprocedure)
+  AND p.proargnames[1] = 'tenant';
+CREATE DOMAIN qlikcloud.tenant_name AS text;
+
+------------------------------------------------------------------------------
+-- Watching the runners: each step of each attempt, and per host and tier
+-- the calls, waits and 429s (new tables, empty: nothing was recorded before).
+------------------------------------------------------------------------------
+CREATE TABLE qlikcloud.job_steps (
+    job_id      bigint NOT NULL,
+    attempt     integer NOT NULL,
+    step        text NOT NULL,
+    started_at  timestamptz,
+    finished_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    ok          boolean NOT NULL,
+    sqlstate    text,
+    FOREIGN KEY (job_id, attempt) REFERENCES qlikcloud.job_attempts ON DELETE CASCADE
+);
+CREATE INDEX job_steps_job_idx ON qlikcloud.job_steps (job_id, attempt);
+REVOKE ALL ON qlikcloud.job_steps FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.job_steps TO qlikcloud_user;
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.job_steps', '');
+
+CREATE TABLE qlikcloud.rate_stats (
+    host             text NOT NULL,
+    tier             integer NOT NULL,
+    calls            bigint NOT NULL DEFAULT 0,
+    waits            bigint NOT NULL DEFAULT 0,
+    waited_seconds   double precision NOT NULL DEFAULT 0,
+    last_wait_at     timestamptz,
+    responses_429    bigint NOT NULL DEFAULT 0,
+    last_429_at      timestamptz,
+    last_retry_after double precision,
+    PRIMARY KEY (host, tier)
+);
+REVOKE ALL ON qlikcloud.rate_stats FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON qlikcloud.rate_stats TO qlikcloud_user;
+GRANT DELETE ON qlikcloud.rate_stats TO qlikcloud_admin;
+
+------------------------------------------------------------------------------
 -- New and changed functions, as in src/sql/.
 ------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_set_credential(
+    name text, host_pattern text, client_id text, client_secret text,
+    scopes text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    pattern text := lower(btrim(qlik_set_credential.host_pattern));
+BEGIN
+    -- Every rule of the table is checked here first, with a message of its
+    -- own: a constraint's error would print the failing row, secret
+    -- included, in its DETAIL and so in the server log.
+    -- A required argument that is NULL: 22004, as everywhere in the extension.
+    IF name IS NULL OR host_pattern IS NULL OR client_id IS NULL OR client_secret IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL',
+            CASE WHEN name IS NULL THEN 'name' WHEN host_pattern IS NULL THEN 'host_pattern'
+                 WHEN client_id IS NULL THEN 'client_id' ELSE 'client_secret' END
+            USING ERRCODE = '22004';
+    END IF;
+    IF name !~ '^[A-Za-z0-9_-]{1,63}$' THEN
+        RAISE EXCEPTION 'invalid credential name "%"', name USING ERRCODE = '22023',
+            HINT = 'A name is 1 to 63 letters, digits, "_" or "-".';
+    END IF;
+    IF length(pattern) > 253 OR pattern !~
+       '^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' THEN
+        RAISE EXCEPTION 'invalid host pattern "%"', host_pattern USING ERRCODE = '22023',
+            HINT = 'A host such as acme.us.qlikcloud.com, or *. and a host such as *.us.qlikcloud.com; no scheme, port or path.';
+    END IF;
+    IF client_id = '' THEN
+        RAISE EXCEPTION 'client_id must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF client_secret = '' THEN
+        RAISE EXCEPTION 'client_secret must not be empty' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO qlikcloud.credentials AS c (name, host_pattern, client_id, client_secret, scopes)
+    VALUES (qlik_set_credential.name, pattern,
+            qlik_set_credential.client_id, qlik_set_credential.client_secret,
+            nullif(btrim(qlik_set_credential.scopes), ''))
+    ON CONFLICT ON CONSTRAINT credentials_pkey DO UPDATE
+        SET host_pattern = excluded.host_pattern,
+            client_id = excluded.client_id,
+            client_secret = excluded.client_secret,
+            scopes = excluded.scopes;
+EXCEPTION WHEN integrity_constraint_violation THEN
+    -- Whatever else the table refuses: its message, never its DETAIL.
+    RAISE EXCEPTION '%', SQLERRM USING ERRCODE = SQLSTATE;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_set_credential_secret(name text, client_secret text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF name IS NULL OR client_secret IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN name IS NULL THEN 'name' ELSE 'client_secret' END
+            USING ERRCODE = '22004';
+    END IF;
+    IF client_secret = '' THEN
+        RAISE EXCEPTION 'client_secret must not be empty'
+            USING ERRCODE = '22023';
+    END IF;
+    UPDATE qlikcloud.credentials c SET client_secret = qlik_set_credential_secret.client_secret
+    WHERE c.name = qlik_set_credential_secret.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no Qlik Cloud credential is named "%"', qlik_set_credential_secret.name
+            USING ERRCODE = 'QK001';
+    END IF;
+EXCEPTION WHEN integrity_constraint_violation THEN
+    RAISE EXCEPTION '%', SQLERRM USING ERRCODE = SQLSTATE;   -- never the failing row
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_load_credential_secret(name text, path text)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    secret text;
+BEGIN
+    IF name IS NULL OR path IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN name IS NULL THEN 'name' ELSE 'path' END
+            USING ERRCODE = '22004';
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS qlikcloud_secret_file (line text) ON COMMIT DROP;
+    TRUNCATE qlikcloud_secret_file;
+    -- One field per line: characters that never appear in a secret serve
+    -- as delimiter and quote, so the line is taken as it is.
+    EXECUTE format('COPY pg_temp.qlikcloud_secret_file FROM %L WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')',
+                   path);
+    SELECT btrim(line) INTO secret FROM pg_temp.qlikcloud_secret_file
+    WHERE btrim(line) <> '' LIMIT 1;
+    TRUNCATE qlikcloud_secret_file;
+    IF secret IS NULL THEN
+        RAISE EXCEPTION 'file "%" holds no secret', path USING ERRCODE = '22023';
+    END IF;
+    PERFORM qlikcloud.qlik_set_credential_secret(name, secret);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_drop_credential(name text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    DELETE FROM qlikcloud.credentials c WHERE c.name = qlik_drop_credential.name;
+    RETURN FOUND;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_api(tenant qlikcloud.tenant_name, method text, path text, body jsonb DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'qlik_api'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_request(
+    tenant qlikcloud.tenant_name, method text, path text, body jsonb DEFAULT NULL,
+    request_headers jsonb DEFAULT NULL,
+    OUT status integer, OUT headers jsonb, OUT response jsonb)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qlik_request'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_api_list(tenant qlikcloud.tenant_name, path text)
+RETURNS SETOF jsonb
+AS 'MODULE_PATHNAME', 'qlik_api_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_tenant_host_exists(
+    host text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'qlik_tenant_host_exists'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_regions()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -566,6 +749,32 @@ BEGIN
                                THEN format(' (%s of them created after another customer''s creation started).', cardinality(shared))
                                ELSE '.' END,
               HINT = 'Adopt the right one: SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id).';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_tenant_at_alias(t qlikcloud.managed_tenants)
+RETURNS qlikcloud.tenant
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    detail text;
+BEGIN
+    -- Usually free (a first attempt): asked without a token request, which
+    -- an unknown host would refuse.
+    IF NOT qlikcloud.qlik_tenant_host_exists(t.alias_hostname) THEN
+        RETURN NULL;
+    END IF;
+    RETURN qlikcloud.qlik_current_tenant(t.alias_hostname);
+EXCEPTION WHEN SQLSTATE 'QK401' THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    IF detail LIKE '%Qlik error code: LOGIN-2%' THEN
+        RETURN NULL;
+    END IF;
+    IF detail LIKE '%TENANT_DEACTIVATED%' OR detail LIKE '%TENANT_DISABLED%' THEN
+        RAISE EXCEPTION 'alias % belongs to a deactivated tenant', t.alias_hostname
+            USING ERRCODE = 'QKW01', DETAIL = detail,
+                  HINT = 'Find its id in Qlik''s console, then SELECT qlikcloud.qlik_adopt_tenant(customer_key, tenant_id), or give the customer another alias_hostname.';
+    END IF;
+    RAISE;
 END
 $$;
 
@@ -1092,6 +1301,48 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     GROUP BY m.region
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_reserve_calls(host text, tier integer, calls integer)
+RETURNS double precision
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    l qlikcloud.rate_limits;
+    b text := host || ' tier ' || tier;
+    cap integer;
+    win interval;
+    n integer;
+    now_ timestamptz := pg_catalog.clock_timestamp();
+    start timestamptz := now_;
+BEGIN
+    SELECT * INTO l FROM qlikcloud.rate_limits r WHERE r.tier = $2;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    cap := greatest(1, floor(l.per_minute * l.window_seconds / 60.0 * 0.9))::integer;
+    win := make_interval(secs => l.window_seconds);
+    INSERT INTO qlikcloud.rate_buckets VALUES (b) ON CONFLICT DO NOTHING;
+    PERFORM FROM qlikcloud.rate_buckets r WHERE r.bucket = b FOR UPDATE;   -- one runner at a time
+    DELETE FROM qlikcloud.rate_calls c WHERE c.bucket = b AND c.at <= now_ - win;
+    SELECT count(*) INTO n FROM qlikcloud.rate_calls c WHERE c.bucket = b;
+    IF n + calls > cap AND n > 0 THEN
+        -- When enough of the calls counted now have left the window.
+        SELECT c.at + win INTO start FROM qlikcloud.rate_calls c WHERE c.bucket = b
+        ORDER BY c.at OFFSET least(n + calls - cap, n) - 1 LIMIT 1;
+        start := greatest(start, now_);
+    END IF;
+    INSERT INTO qlikcloud.rate_calls SELECT b, start FROM generate_series(1, calls);
+    -- What a DBA sees in qlikcloud.rate_limit_usage (the bucket's row is
+    -- locked above: one runner at a time here too).
+    INSERT INTO qlikcloud.rate_stats AS r (host, tier, calls, waits, waited_seconds, last_wait_at)
+    VALUES ($1, $2, calls, CASE WHEN start > now_ THEN 1 ELSE 0 END, extract(epoch FROM start - now_),
+            CASE WHEN start > now_ THEN now_ END)
+    ON CONFLICT ON CONSTRAINT rate_stats_pkey DO UPDATE
+    SET calls = r.calls + excluded.calls, waits = r.waits + excluded.waits,
+        waited_seconds = r.waited_seconds + excluded.waited_seconds,
+        last_wait_at = coalesce(excluded.last_wait_at, r.last_wait_at);
+    RETURN extract(epoch FROM start - now_);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_pace_step(job qlikcloud.jobs, step text)
 RETURNS double precision
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -1466,6 +1717,75 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud_internal.report_activity(activity text)
+RETURNS void
+LANGUAGE C CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'qlik_report_activity';
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_report_runner(job qlikcloud.jobs, i integer, pacing double precision DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    steps text[] := qlikcloud.qlik_workflow_steps(job.workflow);
+    host text;
+BEGIN
+    IF job.id IS NULL THEN
+        PERFORM qlikcloud_internal.report_activity('qlikcloud runner: idle, looking for jobs');
+        RETURN;
+    END IF;
+    SELECT coalesce(m.hostname, qlikcloud.qlik_register_host(m.region)) INTO host
+    FROM qlikcloud.managed_tenants m WHERE m.customer_key = job.customer_key;
+    PERFORM qlikcloud_internal.report_activity(concat_ws(' ',
+        format('qlikcloud runner: job %s %s', job.id, job.workflow),
+        'customer ' || job.customer_key,
+        format('step %s (%s of %s)', steps[i], i, cardinality(steps)),
+        'host ' || host,
+        format('attempt %s', job.attempts),
+        CASE WHEN pacing IS NOT NULL
+             THEN format('waiting %s s for Qlik''s rate limits', round(pacing::numeric, 1)) END));
+    -- The step starts now (after any wait): qlik_job_step_done and
+    -- qlik_job_step_failed record how long it took.
+    IF pacing IS NULL THEN
+        PERFORM set_config('qlikcloud_workflow.step_started', extract(epoch FROM clock_timestamp())::text, false);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_report_runner_done()
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT qlikcloud_internal.report_activity(NULL);
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_session_429s(forget boolean DEFAULT false)
+RETURNS TABLE (host text, tier integer, responses bigint, last_at timestamptz, last_retry_after double precision)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'qlik_session_429s';
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_record_429s()
+RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    WITH seen AS MATERIALIZED (SELECT * FROM qlikcloud.qlik_session_429s(true)),
+    recorded AS (
+        INSERT INTO qlikcloud.rate_stats AS r (host, tier, responses_429, last_429_at, last_retry_after)
+        SELECT s.host, s.tier, s.responses, s.last_at, s.last_retry_after FROM seen AS s
+        ON CONFLICT ON CONSTRAINT rate_stats_pkey DO UPDATE
+        SET responses_429 = r.responses_429 + excluded.responses_429, last_429_at = excluded.last_429_at,
+            last_retry_after = excluded.last_retry_after)
+    SELECT coalesce(sum(s.responses), 0)::bigint FROM seen AS s
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_take_step_start()
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started text := current_setting('qlikcloud_workflow.step_started', true);
+BEGIN
+    PERFORM set_config('qlikcloud_workflow.step_started', '', false);
+    RETURN to_timestamp(nullif(started, '')::double precision);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_job_step_done(job qlikcloud.jobs, i integer, step text, note text)
 RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
@@ -1473,13 +1793,18 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE qlikcloud.jobs c SET step = i, heartbeat_at = clock_timestamp() WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a SET steps = a.steps || (step || ': ' || coalesce(note, 'done'))
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
+    INSERT INTO qlikcloud.job_steps (job_id, attempt, step, started_at, ok)
+    VALUES (job.id, job.attempts, step, qlikcloud.qlik_take_step_start(), true);
+    SELECT qlikcloud.qlik_record_429s();
 $$;
 
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_job_done(job qlikcloud.jobs)
 RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     SELECT qlikcloud.qlik_held_job(job.id);
-    UPDATE qlikcloud.jobs c SET state = 'done', finished_at = clock_timestamp(), runner_pid = NULL
+    -- A done job carries no error: earlier attempts' failures stay in job_attempts.
+    UPDATE qlikcloud.jobs c SET state = 'done', finished_at = clock_timestamp(), runner_pid = NULL,
+        last_sqlstate = NULL, last_error = NULL, last_error_detail = NULL, last_error_hint = NULL
     WHERE c.id = job.id;
     UPDATE qlikcloud.job_attempts a SET outcome = 'done', finished_at = clock_timestamp()
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
@@ -1495,7 +1820,14 @@ CREATE OR REPLACE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT sqlstate IN ('22023', '22004', '42501', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK403',
-                        'QK412', 'QKW01', 'QKW02')
+                        'QK412', 'QK501', 'QKW01', 'QKW02')
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_tenant_not_created(sqlstate text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT sqlstate IN ('QKW02', 'QKW03', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK401', 'QK403',
+                        'QK404', 'QK409', 'QK412', 'QK429', 'QK4XX', 'QK501', '22023', '22004', '42501')
 $$;
 
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_job_step_failed(job qlikcloud.jobs, step text, st text, msg text, detail text,
@@ -1529,6 +1861,9 @@ BEGIN
     SET outcome = CASE WHEN final THEN 'dead' ELSE 'retry' END, finished_at = clock_timestamp(),
         sqlstate = st, error = step || ': ' || msg || coalesce(' (' || nullif(detail, '') || ')', '')
     WHERE a.job_id = job.id AND a.attempt = job.attempts;
+    INSERT INTO qlikcloud.job_steps (job_id, attempt, step, started_at, ok, sqlstate)
+    VALUES (job.id, job.attempts, qlik_job_step_failed.step, qlikcloud.qlik_take_step_start(), false, st);
+    PERFORM qlikcloud.qlik_record_429s();
     UPDATE qlikcloud.managed_tenants m
     SET last_sqlstate = st, last_error = msg || coalesce(' (' || nullif(detail, '') || ')', ''),
         failed_step = step, failed_at = clock_timestamp(),
@@ -1544,6 +1879,11 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_assert_can_commit(procedure_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qlik_assert_can_commit'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
 CREATE OR REPLACE PROCEDURE qlikcloud.qlik_run_job(job_id bigint, max_attempts integer DEFAULT 8,
                                         retry_delay interval DEFAULT '10 seconds', pace boolean DEFAULT true)
 LANGUAGE plpgsql AS $$
@@ -1557,6 +1897,7 @@ DECLARE
     detail pg_catalog.text;
     hint pg_catalog.text;
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_run_job');
     -- Every attempt runs every step: those done before are skipped by the
     -- steps themselves, and a tenant creation always follows its intent.
     FOR i IN 1 .. pg_catalog.cardinality(steps) LOOP
@@ -1564,9 +1905,11 @@ BEGIN
             wait := qlikcloud.qlik_pace_step(job, steps[i]);
             COMMIT;
             IF wait OPERATOR(pg_catalog.>) 0::double precision THEN
+                PERFORM qlikcloud.qlik_report_runner(job, i, wait);
                 PERFORM pg_catalog.pg_sleep(wait);
             END IF;
         END IF;
+        PERFORM qlikcloud.qlik_report_runner(job, i);
         BEGIN
             EXECUTE pg_catalog.format('SELECT qlikcloud.%I($1, $2)', 'qlik_step_' OPERATOR(pg_catalog.||) steps[i])
                 INTO note USING job.customer_key, job.args;
@@ -1604,6 +1947,7 @@ DECLARE
     job qlikcloud.jobs;
     ran integer := 0;
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_run_jobs');
     -- Jobs an earlier, interrupted run in this session left behind.
     FOR job IN SELECT * FROM qlikcloud.jobs j
                WHERE j.state OPERATOR(pg_catalog.=) 'running'
@@ -1618,12 +1962,14 @@ BEGIN
         COMMIT;
         IF job.id IS NULL THEN
             EXIT WHEN NOT poll;
+            PERFORM qlikcloud.qlik_report_runner(NULL, NULL);
             PERFORM pg_catalog.pg_sleep(1);
             CONTINUE;
         END IF;
         CALL qlikcloud.qlik_run_job(job.id, max_attempts, retry_delay, pace);
         ran := ran OPERATOR(pg_catalog.+) 1;
     END LOOP;
+    PERFORM qlikcloud.qlik_report_runner_done();
     PERFORM qlikcloud.qlik_prune_jobs();
 END
 $$;
@@ -1644,7 +1990,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     job_id bigint;
     job qlikcloud.jobs;
+    hint pg_catalog.text;
 BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_run_workflow');
     job_id := qlikcloud.qlik_enqueue(workflow, customer_key, args);
     COMMIT;
     SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
@@ -1670,15 +2018,92 @@ BEGIN
                   HINT = 'See qlikcloud.jobs; CALL qlikcloud.qlik_run_jobs() runs the queue.';
     END IF;
     CALL qlikcloud.qlik_run_job(job.id, 8, '10 seconds', true);
+    PERFORM qlikcloud.qlik_report_runner_done();
     SELECT * INTO job FROM qlikcloud.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id;
     IF job.state OPERATOR(pg_catalog.<>) 'done' THEN
+        hint := CASE WHEN job.state OPERATOR(pg_catalog.=) 'queued'
+                     THEN pg_catalog.format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
+                     ELSE pg_catalog.concat(job.last_error_hint OPERATOR(pg_catalog.||) ' ',
+                                            pg_catalog.format('Job %s is dead: see qlikcloud.failed_customers.', job_id)) END;
+        -- No DETAIL line at all when the failure had none (an empty one prints "DETAIL:").
+        IF job.last_error_detail IS NULL OR job.last_error_detail OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION '% of customer "%" failed: %', job.workflow, job.customer_key, job.last_error
+                USING ERRCODE = job.last_sqlstate, HINT = hint;
+        END IF;
         RAISE EXCEPTION '% of customer "%" failed: %', job.workflow, job.customer_key, job.last_error
-            USING ERRCODE = job.last_sqlstate, DETAIL = coalesce(job.last_error_detail, ''),
-                  HINT = CASE WHEN job.state OPERATOR(pg_catalog.=) 'queued'
-                              THEN pg_catalog.format('Job %s will be retried by the runners (attempt %s failed).', job_id, job.attempts)
-                              ELSE pg_catalog.concat(job.last_error_hint OPERATOR(pg_catalog.||) ' ',
-                                                     pg_catalog.format('Job %s is dead: see qlikcloud.failed_customers.', job_id)) END;
+            USING ERRCODE = job.last_sqlstate, DETAIL = job.last_error_detail, HINT = hint;
     END IF;
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_onboard(
+    customer_key text, profile text DEFAULT NULL, alias_hostname text DEFAULT NULL,
+    admin_subject text DEFAULT NULL, admin_name text DEFAULT NULL, admin_email text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_onboard');
+    CALL qlikcloud.qlik_run_workflow('onboard', customer_key, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'profile', profile, 'alias_hostname', alias_hostname, 'admin_subject', admin_subject,
+        'admin_name', admin_name, 'admin_email', admin_email)));
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_create_customer_tenant(
+    customer_key text, profile text DEFAULT NULL, alias_hostname text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_create_customer_tenant');
+    CALL qlikcloud.qlik_run_workflow('create_tenant', customer_key, pg_catalog.jsonb_strip_nulls(
+        pg_catalog.jsonb_build_object('profile', profile, 'alias_hostname', alias_hostname)));
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_add_tenant_admin(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_add_tenant_admin');
+    CALL qlikcloud.qlik_run_workflow('add_admin', customer_key);
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_configure_tenant(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_configure_tenant');
+    CALL qlikcloud.qlik_run_workflow('configure', customer_key);
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_deploy_app(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_deploy_app');
+    CALL qlikcloud.qlik_run_workflow('deploy_app', customer_key);
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_offboard(customer_key text, purge_after_days integer DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_offboard');
+    CALL qlikcloud.qlik_run_workflow('offboard', customer_key, pg_catalog.jsonb_strip_nulls(
+        pg_catalog.jsonb_build_object('purge_after_days', purge_after_days)));
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_reactivate(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_reactivate');
+    CALL qlikcloud.qlik_run_workflow('reactivate', customer_key);
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE qlikcloud.qlik_sync_tenants(customer_key text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_sync_tenants');
+    CALL qlikcloud.qlik_run_workflow('sync', customer_key);
 END
 $$;
 
@@ -1720,6 +2145,32 @@ CREATE OR REPLACE VIEW qlikcloud.deactivated_tenants AS
     FROM qlikcloud.managed_tenants m
     WHERE m.state IN ('deactivated', 'purged');
 
+CREATE OR REPLACE VIEW qlikcloud.rate_limit_usage AS
+    SELECT s.host, s.tier, l.per_minute, l.window_seconds,
+           c.calls_in_window, c.calls_ahead,
+           greatest(0, floor(l.per_minute * l.window_seconds / 60.0 * 0.9)::integer
+                       - c.calls_in_window - c.calls_ahead) AS budget_left,
+           s.calls AS calls_total, s.waits, s.waited_seconds, s.last_wait_at,
+           s.responses_429, s.last_429_at, s.last_retry_after
+    FROM qlikcloud.rate_stats s
+    LEFT JOIN qlikcloud.rate_limits l ON l.tier = s.tier
+    LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE r.at <= now())::integer AS calls_in_window,
+               count(*) FILTER (WHERE r.at > now())::integer AS calls_ahead
+        FROM qlikcloud.rate_calls r
+        WHERE r.bucket = s.host || ' tier ' || s.tier
+          AND r.at > now() - make_interval(secs => coalesce(l.window_seconds, 300))) AS c ON true;
+
+CREATE OR REPLACE VIEW qlikcloud.workflow_step_stats AS
+    SELECT j.workflow, s.step, count(*) AS runs, count(*) FILTER (WHERE NOT s.ok) AS failures,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.finished_at - s.started_at))
+               AS median_seconds,
+           max(extract(epoch FROM s.finished_at - s.started_at)) AS max_seconds,
+           max(s.finished_at) AS last_run_at
+    FROM qlikcloud.job_steps s JOIN qlikcloud.jobs j ON j.id = s.job_id
+    GROUP BY j.workflow, s.step
+    ORDER BY j.workflow, array_position(qlikcloud.qlik_workflow_steps(j.workflow), s.step);
+
 ------------------------------------------------------------------------------
 -- Comments: new, or changed.
 ------------------------------------------------------------------------------
@@ -1729,6 +2180,18 @@ COMMENT ON FUNCTION qlikcloud_internal.credentials_touch() IS
 'Trigger of qlikcloud.credentials: updated_at, which retires cached tokens.';
 COMMENT ON FUNCTION qlikcloud_internal.credentials_changed() IS
 'Trigger: drops the cached credentials of every backend after a change to qlikcloud.credentials.';
+COMMENT ON FUNCTION qlikcloud.qlik_api(text, text, text, jsonb) IS
+'Calls any Qlik Cloud REST endpoint: host is a host name (or a credential name), path starts with /api/v1/. Returns the JSON answer, or NULL when it has no body; an error status raises an ERROR with SQLSTATE QKnnn.';
+COMMENT ON DOMAIN qlikcloud.tenant_name IS
+'The type of the old first argument "tenant" of qlik_api, qlik_request and qlik_api_list, kept so that calls naming it (tenant => ...) still work; new code names it host.';
+COMMENT ON FUNCTION qlikcloud.qlik_api(qlikcloud.tenant_name, text, text, jsonb) IS
+'qlik_api called with its old argument name (tenant => ...); the same as qlik_api(host, ...).';
+COMMENT ON FUNCTION qlikcloud.qlik_request(qlikcloud.tenant_name, text, text, jsonb, jsonb) IS
+'qlik_request called with its old argument name (tenant => ...); the same as qlik_request(host, ...).';
+COMMENT ON FUNCTION qlikcloud.qlik_api_list(qlikcloud.tenant_name, text) IS
+'qlik_api_list called with its old argument name (tenant => ...); the same as qlik_api_list(host, ...).';
+COMMENT ON FUNCTION qlikcloud.qlik_tenant_host_exists(text) IS
+'Whether a tenant answers at a host (its name or an alias), asked without a token: Qlik''s edge answers 401 LOGIN-2 for a host no tenant has.';
 COMMENT ON FUNCTION qlikcloud.qlik_regions() IS
 'Qlik Cloud''s region codes (us, eu, de, uk, jp, ap, sg, in): tenants of a region are created at register.<region>.qlikcloud.com.';
 COMMENT ON FUNCTION qlikcloud.qlik_space_roles(text) IS
@@ -1737,6 +2200,8 @@ COMMENT ON FUNCTION qlikcloud.qlik_credential_for(text) IS
 'The name of the credential that serves a host (or the credential of that name, if it serves one host), as a call would pick it; NULL if none does.';
 COMMENT ON FUNCTION qlikcloud.qlik_pem_problem(text) IS
 'What is wrong with a PEM public key or certificate (header and footer, base64, DER structure, an RSA or EC key), NULL if nothing.';
+COMMENT ON FUNCTION qlikcloud.qlik_alias_hostname(text, text, text) IS
+'The alias hostname derived from a customer key: <label>.<region>.qlikcloud.com, the label being <prefix><key> in lower case, each run of characters other than a-z0-9 made one hyphen, trimmed of hyphens, at most 63 characters; a label under 3 characters or "register" becomes customer-<label>. (The register step adds a hash of the key when another customer has the alias.)';
 COMMENT ON FUNCTION qlikcloud.qlik_org_host() IS
 'The host of Qlik''s Organization APIs (console.qlikcloud.com): a credential for it, an organization-level OAuth client, lets the workflows list the tenants of a subscription.';
 COMMENT ON FUNCTION qlikcloud.qlik_org_tenants(text, timestamptz) IS
@@ -1771,14 +2236,32 @@ COMMENT ON FUNCTION qlikcloud.qlik_find_or_create_space(text, text, text) IS
 'The id of the space of that name and type on host, created if there is none (space names are unique in a tenant).';
 COMMENT ON TABLE qlikcloud.jobs IS
 'The outbox: workflows to run for customers (queued by triggers or qlik_enqueue), run by CALL qlikcloud.qlik_run_jobs(). state: queued (run_after: not before), running (runner_pid has it; step: steps done), done, dead (failed for good or max_attempts reached; last_error says why), cancelled (an onboarding superseded by an offboarding before it created anything). quiet_until: no attempt before, while a request of the last one may still land at Qlik. attempts counts every attempt; those before attempts_before were made before a qlik_retry_job. No secrets.';
+COMMENT ON TABLE qlikcloud.job_steps IS
+'Each step each attempt ran: when it started (after any wait for the rate limits; NULL if the runner did not say, see qlik_report_runner) and ended, whether it succeeded, its SQLSTATE if not. qlikcloud.workflow_step_stats sums it up. Deleted with its job.';
+COMMENT ON TABLE qlikcloud.rate_stats IS
+'Per host and rate-limit tier, since it was first used: the calls runners reserved (calls), the waits pacing made them take (waits, waited_seconds, last_wait_at), and the 429s Qlik answered them (responses_429, last_429_at, its Retry-After in seconds). qlikcloud.rate_limit_usage shows it with the current window.';
 COMMENT ON FUNCTION qlikcloud.qlik_enqueue(text, text, jsonb, timestamptz) IS
 'Queues a workflow for a customer (customer_key NULL for sync: all tenants) and returns the job id. Nothing is sent to Qlik: runners do that after commit. args: profile, alias_hostname, admin_subject, admin_name, admin_email (onboard), purge_after_days (offboard). If the customer''s newest unfinished job is the same workflow, not yet started, that job is returned. An offboard that supersedes an onboarding not running and not yet creating a tenant cancels it instead (state cancelled) and returns it: nothing is sent to Qlik.';
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
 'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
 COMMENT ON FUNCTION qlikcloud.qlik_request_bound() IS
 'How long after it was sent a request of this session may still land at Qlik: its qlikcloud.timeout (120 s if unset). A runner records it with the job it claims; a takeover, or the next attempt after a request was cut off, waits that long.';
+COMMENT ON FUNCTION qlikcloud_internal.report_activity(text) IS
+'Sets this session''s query text in pg_stat_activity (NULL: the statement''s own again); a transfer''s progress follows it. For qlik_report_runner, which builds the text.';
+COMMENT ON FUNCTION qlikcloud.qlik_report_runner(qlikcloud.jobs, integer, double precision) IS
+'Shows in pg_stat_activity (this session''s query text) what a runner does: "qlikcloud runner: job 12 onboard customer acme step stage_app (14 of 16) host acme.us.qlikcloud.com attempt 1", with "waiting N s for Qlik''s rate limits" when pacing is given, or "idle, looking for jobs" when job is NULL. Called before step i starts, it also marks its start for qlikcloud.job_steps. Runners call it; a runner of your own may too.';
+COMMENT ON FUNCTION qlikcloud.qlik_report_runner_done() IS
+'Puts the statement''s own text back in pg_stat_activity when a runner stops (qlik_report_runner set it).';
+COMMENT ON FUNCTION qlikcloud.qlik_session_429s(boolean) IS
+'The HTTP 429s Qlik answered this session, per host and tier (1 for GET, 2 for other methods), with the last one''s time and Retry-After in seconds; forget: and forget them. Runners move them to qlikcloud.rate_stats after each step (qlik_record_429s).';
+COMMENT ON FUNCTION qlikcloud.qlik_record_429s() IS
+'Moves the 429s this session got (qlik_session_429s) to qlikcloud.rate_stats, shown by qlikcloud.rate_limit_usage, and returns how many. Runners call it after each step.';
+COMMENT ON FUNCTION qlikcloud.qlik_take_step_start() IS
+'When the step this session is running started (marked by qlik_report_runner), NULL if unmarked; clears the mark.';
 COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
-'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
+'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412, QK501), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
+COMMENT ON FUNCTION qlikcloud.qlik_assert_can_commit(text) IS
+'Raises 2D000, with a hint, unless the calling procedure may commit (called by CALL as a statement of its own, outside a transaction block and any function). The workflow procedures and runners call it first.';
 COMMENT ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) IS
 'Runs a job this session claimed (qlik_claim_job), every step of its workflow, committing after each, and records how it ended (qlik_job_step_done, qlik_job_step_failed, qlik_job_done); releases its lease. qlik_run_jobs and qlik_run_workflow call it; call it yourself only to build a runner of your own.';
 COMMENT ON FUNCTION qlikcloud.qlik_prune_jobs(interval, interval) IS
@@ -1815,6 +2298,10 @@ COMMENT ON FUNCTION qlikcloud_internal.check_customer_triggers() IS
 'Event trigger: checks every qlik_customer_trigger a CREATE TRIGGER made or an ALTER TABLE changed the table of.';
 COMMENT ON FUNCTION qlikcloud_internal.churned(regclass, text, anyelement) IS
 'Whether the churn column of a row says churned: true, or any value that is not a boolean.';
+COMMENT ON VIEW qlikcloud.rate_limit_usage IS
+'Per host and rate-limit tier the runners used: calls made in Qlik''s window (window_seconds) and reserved to go later (calls_ahead), the budget left of the 90% of the limit runners keep to, calls ever reserved, the waits pacing made them take (count, seconds, last), and the 429s Qlik answered (count, last, its Retry-After). Calls are counted for shared hosts (register hosts, license, admin and template sources); 429s for any host a runner called.';
+COMMENT ON VIEW qlikcloud.workflow_step_stats IS
+'Per workflow and step, from the job history still kept (qlikcloud.job_steps, pruned with the jobs): how often the step ran, how often it failed, its median and longest duration in seconds.';
 
 ------------------------------------------------------------------------------
 -- qlik_customer_trigger is checked when attached: an event trigger on
@@ -1871,6 +2358,16 @@ $check$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA qlikcloud_internal FROM PUBLIC, qlikcloud_user;
 REVOKE ALL ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE qlikcloud.qlik_run_job(bigint, integer, interval, boolean) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_api(qlikcloud.tenant_name, text, text, jsonb),
+    qlikcloud.qlik_request(qlikcloud.tenant_name, text, text, jsonb, jsonb),
+    qlikcloud.qlik_api_list(qlikcloud.tenant_name, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_api(qlikcloud.tenant_name, text, text, jsonb),
+    qlikcloud.qlik_request(qlikcloud.tenant_name, text, text, jsonb, jsonb),
+    qlikcloud.qlik_api_list(qlikcloud.tenant_name, text) TO qlikcloud_user;
+REVOKE ALL ON qlikcloud.rate_limit_usage, qlikcloud.workflow_step_stats FROM PUBLIC;
+GRANT SELECT ON qlikcloud.rate_limit_usage, qlikcloud.workflow_step_stats TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_tenant_host_exists FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_tenant_host_exists TO qlikcloud_user;
 REVOKE ALL ON ROUTINE qlikcloud.qlik_regions FROM PUBLIC;
 GRANT EXECUTE ON ROUTINE qlikcloud.qlik_regions TO qlikcloud_user;
 REVOKE ALL ON ROUTINE qlikcloud.qlik_space_roles FROM PUBLIC;
@@ -1897,3 +2394,15 @@ REVOKE ALL ON ROUTINE qlikcloud.qlik_request_bound FROM PUBLIC;
 GRANT EXECUTE ON ROUTINE qlikcloud.qlik_request_bound TO qlikcloud_user;
 REVOKE ALL ON ROUTINE qlikcloud.qlik_held_job FROM PUBLIC;
 GRANT EXECUTE ON ROUTINE qlikcloud.qlik_held_job TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_report_runner FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_report_runner TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_report_runner_done FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_report_runner_done TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_session_429s FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_session_429s TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_record_429s FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_record_429s TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_take_step_start FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_take_step_start TO qlikcloud_user;
+REVOKE ALL ON ROUTINE qlikcloud.qlik_assert_can_commit FROM PUBLIC;
+GRANT EXECUTE ON ROUTINE qlikcloud.qlik_assert_can_commit TO qlikcloud_user;

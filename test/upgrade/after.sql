@@ -43,6 +43,12 @@ WHERE profile = 'trial' AND web_integration_origins = '{https://trial.example.co
 SELECT upgrade_test.check(t.id = m.tenant_id, 'the stored credential authenticates (acme''s tenant read)')
 FROM qlikcloud.managed_tenants m, qlikcloud.qlik_current_tenant(m.alias_hostname) AS t
 WHERE m.customer_key = 'acme';
+-- The generic functions by the argument name they have now, and by 0.1.0's.
+SELECT upgrade_test.check(qlikcloud.qlik_api(host => m.alias_hostname, method => 'GET', path => '/api/v1/tenants/me')->>'id'
+                          = m.tenant_id
+                          AND qlikcloud.qlik_api(tenant => m.alias_hostname, method => 'GET', path => '/api/v1/tenants/me')->>'id'
+                          = m.tenant_id, 'qlik_api(host => ...) and qlik_api(tenant => ...)')
+FROM qlikcloud.managed_tenants m WHERE m.customer_key = 'acme';
 \set tokens `$FAKECTL count '' /oauth/token POST 200`
 SELECT upgrade_test.check(:tokens >= 1, 'a token was issued to the stored client');
 
