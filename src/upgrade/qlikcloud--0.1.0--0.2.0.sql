@@ -9,12 +9,13 @@
 --
 -- Rules for the steps below:
 -- - Functions: CREATE OR REPLACE with the text of src/sql/ exactly (the test
---   compares definitions); a changed signature (arguments, result type) is
---   DROP FUNCTION then CREATE, followed by the COMMENT and the GRANTs of
---   src/sql/99_privileges.sql for it (a new function gets no privilege by
---   itself: REVOKE from PUBLIC, GRANT to qlikcloud_user as 99_privileges
---   does). C functions keep MODULE_PATHNAME ($libdir/qlikcloud: the one
---   library serves both versions).
+--   compares definitions). A new function or procedure gets its privileges
+--   as src/sql/ gives them (REVOKE from PUBLIC, GRANT to qlikcloud_user). One
+--   whose argument types or result changed is a new one: DROP the old only
+--   if nothing of a user's can depend on it (a view cannot call a
+--   procedure); an argument only renamed is renamed in the catalog (see
+--   qlik_api below). C functions keep MODULE_PATHNAME ($libdir/qlikcloud:
+--   one library serves every version).
 -- - Tables: ALTER TABLE, never drop and recreate (the rows are the state); a
 --   new column goes at the end of its table in src/sql/ as well, since an
 --   upgrade can only append it.
