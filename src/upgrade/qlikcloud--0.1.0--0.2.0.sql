@@ -432,16 +432,58 @@ $$;
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_org_tenants(subscription_id text, created_since timestamptz DEFAULT NULL)
 RETURNS TABLE (id text, name text, status text, created_at timestamptz, hostnames text[],
                region_code text, tenant jsonb)
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT x->>'id', x->>'name', x->>'status', (x->>'createdAt')::timestamptz,
-           ARRAY(SELECT jsonb_array_elements_text(coalesce(x->'hostnames', '[]'))),
-           x->>'regionCode', x
-    FROM qlikcloud.qlik_api_list(qlikcloud.qlik_org_host(),
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    x jsonb;
+    h jsonb;
+    bad text;
+BEGIN
+    FOR x IN
+        SELECT * FROM qlikcloud.qlik_api_list(qlikcloud.qlik_org_host(),
              '/api/core/tenants?limit=100&sort=createdAt&filter=subscriptionId eq '
              || qlikcloud.qlik_scim_string(subscription_id)
              || coalesce(' and createdAt ge '
                          || qlikcloud.qlik_scim_string(to_char(created_since AT TIME ZONE 'UTC',
-                                                              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), '')) AS x
+                                                              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), ''))
+    LOOP
+        -- A tenant Qlik would not send is QK006, as in the typed functions,
+        -- never a cast's or jsonb's own error (22023 would count as final,
+        -- and kill the job that settles a tenant creation).
+        h := CASE WHEN jsonb_typeof(x->'hostnames') IS DISTINCT FROM 'null' THEN x->'hostnames' END;
+        bad := CASE
+            WHEN jsonb_typeof(x) IS DISTINCT FROM 'object' THEN 'is not an object'
+            WHEN jsonb_typeof(x->'id') IS DISTINCT FROM 'string' OR x->>'id' !~ '^[A-Za-z0-9_-]{1,64}$'
+                THEN 'has no id, or one that is not a Qlik id'
+            WHEN h IS NOT NULL AND (jsonb_typeof(h) <> 'array'
+                                    OR EXISTS (SELECT FROM jsonb_array_elements(h) AS e
+                                               WHERE jsonb_typeof(e) <> 'string'))
+                THEN 'has hostnames that are not a list of strings'
+            WHEN jsonb_typeof(x->'createdAt') NOT IN ('string', 'null')
+                 OR x->>'createdAt' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
+                THEN 'has a createdAt that is not a date and time'
+            END;
+        IF bad IS NULL THEN
+            BEGIN
+                created_at := (x->>'createdAt')::timestamptz;
+            EXCEPTION WHEN data_exception THEN
+                bad := 'has a createdAt that is not a date and time';
+            END;
+        END IF;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'Qlik Cloud''s list of the tenants of subscription % holds a tenant that %', subscription_id, bad
+                USING ERRCODE = 'QK006',
+                      DETAIL = format('GET /api/core/tenants on %s answered: %s', qlikcloud.qlik_org_host(),
+                                      left(x::text, 200));
+        END IF;
+        id := x->>'id';
+        name := x->>'name';
+        status := x->>'status';
+        hostnames := ARRAY(SELECT jsonb_array_elements_text(coalesce(h, '[]')));
+        region_code := x->>'regionCode';
+        tenant := x;
+        RETURN NEXT;
+    END LOOP;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION qlikcloud.qlik_template_app(source text, app_name text)
@@ -1709,7 +1751,9 @@ BEGIN
     WHERE c.id = job_id AND c.state = 'running' AND c.runner_pid = pg_backend_pid()
       AND EXISTS (SELECT FROM pg_catalog.pg_locks l
                   WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
-                    AND l.classid = 1903192427 AND l.objid = (job_id % 2147483647)::oid AND l.objsubid = 2);
+                    AND l.classid = 1903192427 AND l.objsubid = 2
+                    -- pg_locks shows the int4 key as an unsigned oid.
+                    AND l.objid = ((job_id % 2147483647 + 4294967296) % 4294967296)::oid);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job % is not held by this session', job_id USING ERRCODE = '55000',
             HINT = 'Claim it first: qlikcloud.qlik_claim_job(job_id).';
