@@ -1203,6 +1203,13 @@ BEGIN
         RETURN 'not registered: nothing to offboard';
     END IF;
     s := qlikcloud.qlik_profile_settings(t.profile);
+    -- From a column of the customers table, say: a bad value is the caller's
+    -- (22023, final), not a failed cast (22P02, retried max_attempts times).
+    IF args->>'purge_after_days' !~ '^\s*[+-]?[0-9]{1,9}\s*$' THEN
+        RAISE EXCEPTION 'purge_after_days of customer "%" is not a number of days: "%"',
+                        t.customer_key, left(args->>'purge_after_days', 100)
+            USING ERRCODE = '22023', HINT = 'A whole number of days from 10 to 90; NULL: the profile''s purge_after_days.';
+    END IF;
     days := coalesce((args->>'purge_after_days')::integer, s.purge_after_days);
     IF t.state IN ('deactivated', 'purged', 'cancelled') THEN
         RETURN 'already ' || t.state;
