@@ -319,6 +319,36 @@ sort_pairs(JsonbPair *pairs, int n)
 	return out;
 }
 
+/*
+ * Room for one more item in a growing list of items of elem_size bytes:
+ * doubles *cap when full; NULL when the list would pass MaxAllocSize.
+ */
+static void *
+grow_items(void *items, int n, int *cap, size_t elem_size)
+{
+	if (n < *cap)
+		return items;
+	if (*cap >= (int) (MaxAllocSize / elem_size / 2))
+		return NULL;
+	*cap *= 2;
+	return repalloc(items, elem_size * *cap);
+}
+
+/*
+ * After an item of an object or array: 1 at a comma (another item follows),
+ * 0 at the closing character (consumed), -1 at anything else.
+ */
+static int
+after_item(Parser *ps, char close)
+{
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return -1;
+	if (*ps->p == ',' || *ps->p == close)
+		return *ps->p++ == ',' ? 1 : 0;
+	return -1;
+}
+
 static bool
 parse_object(Parser *ps, JsonbValue *v)
 {
@@ -336,13 +366,10 @@ parse_object(Parser *ps, JsonbValue *v)
 		{
 			JsonbPair  *pair;
 
-			if (n == cap)
-			{
-				if (cap >= (int) (MaxAllocSize / sizeof(JsonbPair) / 2))
-					return false;
-				cap *= 2;
-				pairs = repalloc(pairs, sizeof(JsonbPair) * cap);
-			}
+			int			next;
+
+			if ((pairs = grow_items(pairs, n, &cap, sizeof(JsonbPair))) == NULL)
+				return false;
 			pair = &pairs[n];
 			skip_ws(ps);
 			if (ps->p >= ps->end || *ps->p != '"' ||
@@ -357,18 +384,10 @@ parse_object(Parser *ps, JsonbValue *v)
 			if (!parse_value(ps, &pair->value))
 				return false;
 			n++;
-			skip_ws(ps);
-			if (ps->p >= ps->end)
+			if ((next = after_item(ps, '}')) < 0)
 				return false;
-			if (*ps->p == ',')
-			{
-				ps->p++;
-				continue;
-			}
-			if (*ps->p != '}')
-				return false;
-			ps->p++;
-			break;
+			if (next == 0)
+				break;
 		}
 	}
 	v->type = jbvObject;
@@ -392,28 +411,17 @@ parse_array(Parser *ps, JsonbValue *v)
 	{
 		for (;;)
 		{
-			if (n == cap)
-			{
-				if (cap >= (int) (MaxAllocSize / sizeof(JsonbValue) / 2))
-					return false;
-				cap *= 2;
-				elems = repalloc(elems, sizeof(JsonbValue) * cap);
-			}
+			int			next;
+
+			if ((elems = grow_items(elems, n, &cap, sizeof(JsonbValue))) == NULL)
+				return false;
 			if (!parse_value(ps, &elems[n]))
 				return false;
 			n++;
-			skip_ws(ps);
-			if (ps->p >= ps->end)
+			if ((next = after_item(ps, ']')) < 0)
 				return false;
-			if (*ps->p == ',')
-			{
-				ps->p++;
-				continue;
-			}
-			if (*ps->p != ']')
-				return false;
-			ps->p++;
-			break;
+			if (next == 0)
+				break;
 		}
 	}
 	v->type = jbvArray;
