@@ -5,7 +5,7 @@
 # `make dist` builds the zip PGXN takes.
 
 EXTENSION = qlikcloud
-EXTVERSION = 0.2.0
+EXTVERSION = 0.3.0
 
 MODULE_big = qlikcloud
 OBJS = \

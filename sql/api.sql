@@ -55,7 +55,7 @@ SELECT :n401 AS refused, :ntok AS new_tokens;
 \set req `$FAKECTL GET '/requests?path=/api/v1/users/me&last=1'`
 SELECT qt.header(r, 'Authorization') AS authorization,
        qt.header(r, 'Accept') AS accept,
-       qt.header(r, 'User-Agent') LIKE 'qlikcloud/0.2.0 (PostgreSQL %; libcurl/%)' AS user_agent
+       qt.header(r, 'User-Agent') LIKE 'qlikcloud/0.3.0 (PostgreSQL %; libcurl/%)' AS user_agent
 FROM jsonb_array_elements(:'req'::jsonb -> 'requests') AS r;
 
 -- Unknown paths: Qlik's 404, with its code and traceId in the detail.

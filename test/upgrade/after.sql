@@ -32,7 +32,7 @@ ORDER BY b.what;
 SELECT upgrade_test.check(upgrade_test.sqlstate_of($$UPDATE qlikcloud.workflow_settings SET purge_after_days = 11
                                                      WHERE profile = 'trial'$$) = '23514',
                           'the trial settings cannot be updated as they are')
-WHERE :'to' = '0.2.0';
+WHERE :'from' = '0.1.0';
 UPDATE qlikcloud.workflow_settings SET web_integration_origins = '{https://trial.example.com}' WHERE profile = 'trial';
 SELECT upgrade_test.check(count(*) = 1, 'the trial settings fixed') FROM qlikcloud.workflow_settings
 WHERE profile = 'trial' AND web_integration_origins = '{https://trial.example.com}';

@@ -43,11 +43,16 @@ INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins
                                          jwt_public_key, template_app_name, purge_after_days)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}', 'https://app.example.com', 'key-2026',
         :'pem', 'Sales Template', 30);
--- Its origin ends with a slash, which 0.1.0 took and 0.2.0's checks refuse:
--- the update keeps the row and warns (expected_warnings).
+-- Installed as 0.1.0, its origin ends with a slash, which 0.1.0 took and
+-- 0.2.0's checks refuse: the update keeps the row and warns
+-- (expected_warnings). A later version refuses it at once.
+SELECT :'from' = '0.1.0' AS from_0_1_0 \gset
 INSERT INTO qlikcloud.workflow_settings (profile, license_source, alias_prefix, group_name,
                                          web_integration_origins, purge_after_days)
-VALUES ('trial', 'source.us.qlikcloud.com', 'trial-', NULL, '{https://trial.example.com/}', 10);
+VALUES ('trial', 'source.us.qlikcloud.com', 'trial-', NULL,
+        CASE WHEN :'from_0_1_0'::boolean THEN '{https://trial.example.com/}'::text[] ELSE '{https://trial.example.com}'::text[] END, 10);
+-- What an update to version update_to says (an update from :from to the
+-- current version says what each version after :from says).
 CREATE TABLE upgrade_test.expected_warnings (update_to text, pattern text);
 INSERT INTO upgrade_test.expected_warnings VALUES
     ('0.2.0', 'WARNING:  qlikcloud 0.2.0 checks workflow settings: profile "trial" fails one: workflow_settings.web_integration_origins');
