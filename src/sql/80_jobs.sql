@@ -124,6 +124,25 @@ CREATE TABLE qlikcloud.rate_limits (
 COMMENT ON TABLE qlikcloud.rate_limits IS
 'Qlik''s rate limits per tier: per_minute calls per tenant and user, counted over a sliding window of window_seconds. Runners count the calls of all jobs to a shared host (register hosts, license and template sources) the same way and keep them to 90% of the limit.';
 INSERT INTO qlikcloud.rate_limits VALUES (1, 1000, 300), (2, 100, 300);
+-- pg_dump keeps an administrator's limits (pg_extension_config_dump, below).
+-- CREATE EXTENSION in the restored database inserts the defaults first, so
+-- a row of a tier that is there already replaces it instead of failing on
+-- the key: the restore (and any INSERT) sets the tier's limits.
+CREATE FUNCTION qlikcloud_internal.rate_limits_replace() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE qlikcloud.rate_limits r SET per_minute = NEW.per_minute, window_seconds = NEW.window_seconds
+    WHERE r.tier = NEW.tier;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud_internal.rate_limits_replace() IS
+'Trigger of qlikcloud.rate_limits: an INSERT of a tier that has its row updates that row (a restore from pg_dump meets the defaults CREATE EXTENSION put there).';
+CREATE TRIGGER rate_limits_replace BEFORE INSERT ON qlikcloud.rate_limits
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.rate_limits_replace();
 
 CREATE TABLE qlikcloud.rate_buckets (
     bucket text PRIMARY KEY
@@ -155,6 +174,10 @@ GRANT DELETE ON qlikcloud.rate_stats TO qlikcloud_admin;
 GRANT SELECT ON qlikcloud.rate_limits TO qlikcloud_user;
 GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_limits TO qlikcloud_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rate_buckets, qlikcloud.rate_calls TO qlikcloud_user;
+-- The limits an administrator set and the history of the pacing go with a
+-- dump; the calls in flight (rate_buckets, rate_calls) do not.
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.rate_limits', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.rate_stats', '');
 
 -- The calls a step makes to hosts other jobs use too (its own tenant's are
 -- its own: one runner at a time works on a tenant).
