@@ -55,9 +55,7 @@ call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
 		Jsonb	   *body = PG_GETARG_JSONB_P(3);
 		char	   *text = JsonbToCString(NULL, &body->root, VARSIZE(body));
 
-		call->body = text;
-		call->body_len = strlen(text);
-		call->content_type = "application/json";
+		qlik_call_json_body(call, text);
 	}
 }
 

@@ -174,9 +174,7 @@ publish_app(const char *host, const char *app_id, const char *body)
 		call.tenant = host;
 		call.method = "POST";
 		call.path = app_path(app_id, "/publish");
-		call.body = body;
-		call.body_len = strlen(body);
-		call.content_type = "application/json";
+		qlik_call_json_body(&call, body);
 		call.return_errors = true;
 		resp = qlik_call(&call, &rhost);
 		if (resp->status < 300)

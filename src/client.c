@@ -11,6 +11,7 @@
  */
 #include "qlikcloud.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "auth.h"
@@ -24,6 +25,37 @@ qlik_call_init(QlikCall *call)
 	memset(call, 0, sizeof(*call));
 	call->sink_fd = -1;
 	call->source_fd = -1;
+}
+
+/*
+ * Text of the database (in its encoding) as UTF-8, what Qlik reads in JSON
+ * bodies and URLs: a LATIN1 database's "Caf\xe9" must reach Qlik as
+ * "Caf\xc3\xa9". In a UTF-8 database (and in SQL_ASCII, whose bytes have
+ * no known encoding) the text is sent as it is. *len is updated.
+ */
+const char *
+qlik_text_to_utf8(const char *s, size_t *len)
+{
+	int			encoding = GetDatabaseEncoding();
+	char	   *out;
+
+	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII || *len == 0)
+		return s;
+	out = pg_server_to_any(s, (int) *len, PG_UTF8);
+	if (out != s)
+		*len = strlen(out);
+	return out;
+}
+
+/* A JSON body made in the database (jsonb's text), sent as UTF-8. */
+void
+qlik_call_json_body(QlikCall *call, const char *json)
+{
+	size_t		len = strlen(json);
+
+	call->body = qlik_text_to_utf8(json, &len);
+	call->body_len = len;
+	call->content_type = "application/json";
 }
 
 const char *
@@ -57,6 +89,8 @@ qlik_url_encode_text(const char *s, size_t len)
 {
 	StringInfoData buf;
 
+	/* URLs carry UTF-8, percent-encoded, whatever the database's encoding. */
+	s = qlik_text_to_utf8(s, &len);
 	initStringInfo(&buf);
 	for (size_t i = 0; i < len; i++)
 	{

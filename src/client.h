@@ -27,6 +27,8 @@ typedef struct QlikCall
 } QlikCall;
 
 extern void qlik_call_init(QlikCall *call);
+extern void qlik_call_json_body(QlikCall *call, const char *json);
+extern const char *qlik_text_to_utf8(const char *s, size_t *len);
 
 extern QlikHttpResponse *qlik_call(QlikCall *call, char **host_out);
 extern const char *qlik_check_method(const char *method);

@@ -424,9 +424,8 @@ qlik_json_call(const char *tenant, const char *method, const char *path,
 	call.tenant = tenant;
 	call.method = method;
 	call.path = path;
-	call.body = body;
-	call.body_len = body ? strlen(body) : 0;
-	call.content_type = body ? "application/json" : NULL;
+	if (body)
+		qlik_call_json_body(&call, body);
 	call.headers = headers;
 	resp = qlik_call(&call, &host);
 	if (resp_out)
