@@ -383,12 +383,88 @@ redact_token(QlikHttpResponse *resp, const char *token)
 	resp->body_len = buf.len;
 }
 
-QlikHttpResponse *
-qlik_call(QlikCall *call, char **host_out)
+/*
+ * The request a call sends, everything the caller gave checked before any
+ * request goes out; its token is still to be added.  Returns its description
+ * ("GET /api/v1/users"), as req->what.
+ */
+static char *
+build_request(QlikCall *call, QlikHttpRequest *req, QlikCredential **cred, char **host)
 {
 	const char *method = qlik_check_method(call->method);
 	char	   *path;
 	char	   *url;
+	char	   *what;
+
+	if (strncmp(call->path, "https://", 8) == 0)
+		path = NULL;
+	else
+		path = qlik_check_path(call->path);
+
+	*cred = qlik_resolve_target(call->tenant, host);
+	if (path != NULL)
+		url = psprintf("https://%s%s", *host, path);
+	else
+	{
+		char	   *url_host = qlik_url_host(call->path);
+
+		if (url_host == NULL || strcmp(url_host, *host) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_REDIRECT),
+					 errmsg("Qlik Cloud link leads to another host than %s", *host),
+					 errdetail("Link on host %s.", url_host ? url_host : "(not an https URL)")));
+		url = pstrdup(call->path);
+	}
+
+	qlik_http_request_init(req);
+	req->method = method;
+	req->url = url;
+	req->content_type = call->body ? (call->content_type ? call->content_type : "application/json") : NULL;
+	req->body = call->body;
+	req->body_len = call->body_len;
+	req->headers = call->headers;
+	req->idempotent = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+		strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
+	req->follow_redirects = true;
+	req->what = what = describe(method, url);
+	req->sink_fd = call->sink_fd;
+	req->source_fd = call->source_fd;
+	req->source_len = call->source_len;
+	return what;
+}
+
+/*
+ * Start the request a later qlik_call with the same arguments will send (a
+ * list's next page), so that it travels while the caller works; see
+ * qlik_http_prefetch.  Only a plain GET is started; nothing is reported
+ * here: the outcome goes to that later call.
+ */
+void
+qlik_call_prefetch(QlikCall *call)
+{
+	QlikCredential *cred;
+	QlikHttpRequest req;
+	char	   *host;
+	bool		from_cache;
+
+	(void) build_request(call, &req, &cred, &host);
+	req.bearer = qlik_access_token(cred, host, &from_cache);
+	PG_TRY();
+	{
+		qlik_http_prefetch(&req);
+	}
+	PG_CATCH();
+	{
+		forget_bearer(&req);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	forget_bearer(&req);
+}
+
+QlikHttpResponse *
+qlik_call(QlikCall *call, char **host_out)
+{
 	char	   *host;
 	char	   *what;
 	QlikCredential *cred;
@@ -396,42 +472,7 @@ qlik_call(QlikCall *call, char **host_out)
 	QlikHttpResponse *resp;
 	bool		from_cache;
 
-	/* Everything the caller gave is checked before any request goes out. */
-	if (strncmp(call->path, "https://", 8) == 0)
-		path = NULL;
-	else
-		path = qlik_check_path(call->path);
-
-	cred = qlik_resolve_target(call->tenant, &host);
-	if (path != NULL)
-		url = psprintf("https://%s%s", host, path);
-	else
-	{
-		char	   *url_host = qlik_url_host(call->path);
-
-		if (url_host == NULL || strcmp(url_host, host) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_QLIK_REDIRECT),
-					 errmsg("Qlik Cloud link leads to another host than %s", host),
-					 errdetail("Link on host %s.", url_host ? url_host : "(not an https URL)")));
-		url = pstrdup(call->path);
-	}
-	what = describe(method, url);
-
-	qlik_http_request_init(&req);
-	req.method = method;
-	req.url = url;
-	req.content_type = call->body ? (call->content_type ? call->content_type : "application/json") : NULL;
-	req.body = call->body;
-	req.body_len = call->body_len;
-	req.headers = call->headers;
-	req.idempotent = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
-		strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
-	req.follow_redirects = true;
-	req.what = what;
-	req.sink_fd = call->sink_fd;
-	req.source_fd = call->source_fd;
-	req.source_len = call->source_len;
+	what = build_request(call, &req, &cred, &host);
 
 	req.bearer = qlik_access_token(cred, host, &from_cache);
 	resp = perform_with_bearer(&req);

@@ -31,6 +31,7 @@ extern void qlik_call_json_body(QlikCall *call, const char *json);
 extern const char *qlik_text_to_utf8(const char *s, size_t *len);
 
 extern QlikHttpResponse *qlik_call(QlikCall *call, char **host_out);
+extern void qlik_call_prefetch(QlikCall *call);
 extern const char *qlik_check_method(const char *method);
 extern char *qlik_check_path(const char *path);
 extern char *qlik_check_link(const char *link, const char *host);

@@ -18,6 +18,9 @@
  * malloc'd buffers, whose growth failures are flagged and reported once
  * libcurl has returned.  Everything malloc'd for a transfer is released on
  * every exit, ERROR included (PG_TRY below).
+ *
+ * One GET may be started ahead of the call that wants it (a list's next page,
+ * fetched while the current one is turned into rows): see "Prefetch" below.
  */
 #include "qlikcloud.h"
 
@@ -83,7 +86,32 @@ typedef struct XferResult
 	char	   *redirect_url;	/* palloc'd, or NULL */
 } XferResult;
 
+/*
+ * A GET started before anyone waits for it: the next page of a list, whose
+ * transfer runs (driven by qlik_http_prefetch_pump) while the current page is
+ * turned into rows.  At most one, on the one easy handle, writing into
+ * buffers kept here.  The next transfer of the very same request (same URL,
+ * token and every setting the transfer reads: the key) takes it over where it
+ * stands, as its own first attempt: a failure is reported, or retried, when
+ * the page is asked for, by the code that reports every other.  Any other
+ * transfer drops it first.  Dropping one still under way discards the
+ * handles, as any interrupted transfer does.
+ */
+typedef struct Prefetch
+{
+	bool		active;
+	bool		done;			/* libcurl reported its end */
+	CURLcode	rc;				/* its outcome, once done */
+	char	   *key;			/* malloc'd; holds the token: zeroed first */
+	struct curl_slist *headers;
+	struct curl_slist *connect_to;
+	XferBuffers xb;
+} Prefetch;
+
+static Prefetch prefetch;
+
 static void qlik_discard_handles(void);
+static void free_headers(struct curl_slist *list);
 
 /* ----------------------------------------------------------------
  * libcurl callbacks: no palloc, no ereport, no longjmp.
@@ -239,6 +267,19 @@ seek_cb(void *userdata, curl_off_t offset, int origin)
  * Handles
  * ----------------------------------------------------------------
  */
+
+/* Forget a prefetch's memory (the caller sees to the handle). */
+static void
+prefetch_release(void)
+{
+	if (prefetch.key != NULL)
+		explicit_bzero(prefetch.key, strlen(prefetch.key));
+	free(prefetch.key);
+	free_headers(prefetch.headers);
+	curl_slist_free_all(prefetch.connect_to);
+	xfer_free(&prefetch.xb);
+	memset(&prefetch, 0, sizeof(prefetch));
+}
 static void
 qlik_ensure_handles(void)
 {
@@ -269,6 +310,7 @@ qlik_ensure_handles(void)
 static void
 qlik_discard_handles(void)
 {
+	prefetch_release();
 	if (qlik_multi != NULL && qlik_easy != NULL)
 		curl_multi_remove_handle(qlik_multi, qlik_easy);
 	if (qlik_easy != NULL)
@@ -623,10 +665,179 @@ watch_progress(const QlikHttpRequest *req)
 	qlik_watch_transfer(req->what, up, (int64) done, (int64) total);
 }
 
+/* ----------------------------------------------------------------
+ * Prefetch (see struct Prefetch)
+ * ----------------------------------------------------------------
+ */
+
+/* Only a plain GET, whose every input is in its key, is fetched ahead. */
+static bool
+prefetchable(const char *method, const QlikHttpRequest *req)
+{
+	return strcmp(method, "GET") == 0 && req->body == NULL && req->headers == NIL &&
+		req->sink_fd < 0 && req->source_fd < 0;
+}
+
+/*
+ * What a GET's transfer depends on, as one string: the URL, the token, and
+ * every setting set_options and transfer read.  palloc'd; it holds the token,
+ * so the caller zeroes it (forget_key).
+ */
+static char *
+request_key(const char *url, const QlikHttpRequest *req)
+{
+	return psprintf("%s\n%s\n%s\n%s\n%d %d %d", url, req->bearer ? req->bearer : "",
+					qlik_ca_file ? qlik_ca_file : "", qlik_connect_to ? qlik_connect_to : "",
+					qlik_connect_timeout_ms, qlik_timeout_ms, qlik_max_response_kb);
+}
+
+static void
+forget_key(char *key)
+{
+	explicit_bzero(key, strlen(key));
+	pfree(key);
+}
+
+static bool
+prefetch_matches(const char *method, const char *url, const QlikHttpRequest *req)
+{
+	char	   *key;
+	bool		same;
+
+	if (!prefetch.active || !prefetchable(method, req))
+		return false;
+	key = request_key(url, req);
+	same = strcmp(key, prefetch.key) == 0;
+	forget_key(key);
+	return same;
+}
+
+/* Read libcurl's news of the prefetch without waiting. */
+static void
+prefetch_collect(CURLMcode mc, int running)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	if (mc != CURLM_OK)
+	{
+		prefetch.done = true;
+		prefetch.rc = CURLE_RECV_ERROR;
+	}
+	while ((msg = curl_multi_info_read(qlik_multi, &left)) != NULL)
+	{
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == qlik_easy)
+		{
+			prefetch.done = true;
+			prefetch.rc = msg->data.result;
+		}
+	}
+	if (running == 0)
+		prefetch.done = true;
+}
+
+/*
+ * Drop the prefetch, if any: its memory freed, its token zeroed, and, unless
+ * it ended cleanly (its connection back in the cache, ready for reuse), the
+ * handles discarded.  Never fails: callers run it on their way out of an
+ * ERROR.
+ */
+void
+qlik_http_prefetch_drop(void)
+{
+	if (!prefetch.active)
+		return;
+	if (!prefetch.done || prefetch.rc != CURLE_OK)
+		qlik_discard_handles();
+	else
+	{
+		curl_multi_remove_handle(qlik_multi, qlik_easy);
+		curl_easy_reset(qlik_easy);
+		prefetch_release();
+	}
+}
+
+/*
+ * Start a GET that a later qlik_http_perform of the same request will take
+ * over (see struct Prefetch).  Returns at once; the transfer moves on when
+ * qlik_http_prefetch_pump is called.  Whatever becomes of the transfer is
+ * only reported to the caller that asks for it.  A request that cannot be
+ * fetched ahead (not a plain GET) is ignored.
+ */
+void
+qlik_http_prefetch(const QlikHttpRequest *req)
+{
+	struct curl_slist *volatile headers = NULL;
+	struct curl_slist *volatile connect_to = NULL;
+	char	   *key;
+
+	if (!prefetchable(req->method, req))
+		return;
+	qlik_http_prefetch_drop();
+	qlik_ensure_handles();
+	key = request_key(req->url, req);
+	memset(&prefetch.xb, 0, sizeof(prefetch.xb));
+	prefetch.xb.body_max = Min((size_t) qlik_max_response_kb * 1024, MaxAllocSize - 1);
+	prefetch.xb.sink_fd = -1;
+	prefetch.xb.source_fd = -1;
+	prefetch.xb.easy = qlik_easy;
+
+	PG_TRY();
+	{
+		CURLMcode	mc;
+
+		headers = request_headers(req, "GET", true);
+		connect_to = connect_to_list();
+		set_options("GET", req->url, req, true, headers, connect_to, &prefetch.xb);
+		prefetch.key = strdup(key);
+		if (prefetch.key == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		mc = curl_multi_add_handle(qlik_multi, qlik_easy);
+		if (mc != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_QLIK_CONNECTION),
+					 errmsg("could not start a request to Qlik Cloud: %s",
+							curl_multi_strerror(mc))));
+	}
+	PG_CATCH();
+	{
+		forget_key(key);
+		qlik_discard_handles();
+		free_headers(headers);
+		curl_slist_free_all(connect_to);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	forget_key(key);
+	prefetch.headers = headers;
+	prefetch.connect_to = connect_to;
+	prefetch.active = true;
+	prefetch.done = false;
+	prefetch.rc = CURLE_OK;
+	qlik_http_prefetch_pump();	/* sends the request */
+}
+
+/*
+ * Move the prefetch on as far as it goes without waiting: cheap enough to
+ * call between rows.  Never fails, never waits.
+ */
+void
+qlik_http_prefetch_pump(void)
+{
+	CURLMcode	mc;
+	int			running = 1;
+
+	if (!prefetch.active || prefetch.done)
+		return;
+	mc = curl_multi_perform(qlik_multi, &running);
+	prefetch_collect(mc, running);
+}
+
 /*
  * Run one request to completion, or until an interrupt.  Transport failures
  * come back in res->rc; an interrupt raises its ERROR after the handles are
- * discarded.
+ * discarded.  A prefetch of this very request is taken over where it stands;
+ * any other is dropped first.
  */
 static void
 transfer(const char *method, const char *url, const QlikHttpRequest *req,
@@ -634,14 +845,36 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 {
 	struct curl_slist *volatile headers = NULL;
 	struct curl_slist *volatile connect_to = NULL;
+	XferBuffers *volatile live = xb;	/* where libcurl writes */
+	volatile bool ended = false;	/* a prefetch that had already ended */
+	volatile CURLcode ended_rc = CURLE_OK;
 
 	memset(res, 0, sizeof(*res));
-	qlik_ensure_handles();
-	xb->easy = qlik_easy;
+	if (prefetch_matches(method, url, req))
+	{
+		/* Its lists and buffers are this transfer's now. */
+		live = &prefetch.xb;
+		headers = prefetch.headers;
+		connect_to = prefetch.connect_to;
+		ended = prefetch.done;
+		ended_rc = prefetch.rc;
+		prefetch.headers = NULL;
+		prefetch.connect_to = NULL;
+		explicit_bzero(prefetch.key, strlen(prefetch.key));
+		free(prefetch.key);
+		prefetch.key = NULL;
+		prefetch.active = false;
+	}
+	else
+	{
+		qlik_http_prefetch_drop();
+		qlik_ensure_handles();
+		xb->easy = qlik_easy;
+	}
 
 	PG_TRY();
 	{
-		CURLMcode	mc;
+		CURLMcode	mc = CURLM_OK;
 		int			running = 1;
 		CURLMsg    *msg;
 		int			left;
@@ -649,19 +882,22 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		curl_off_t	pretransfer = 0;
 		TimestampTz last_report = GetCurrentTimestamp();
 
-		headers = request_headers(req, method, send_body);
-		connect_to = connect_to_list();
-		set_options(method, url, req, send_body, headers, connect_to, xb);
+		if (live == xb)
+		{
+			headers = request_headers(req, method, send_body);
+			connect_to = connect_to_list();
+			set_options(method, url, req, send_body, headers, connect_to, xb);
 
-		mc = curl_multi_add_handle(qlik_multi, qlik_easy);
-		if (mc != CURLM_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_QLIK_CONNECTION),
-					 errmsg("could not start a request to Qlik Cloud: %s",
-							curl_multi_strerror(mc))));
+			mc = curl_multi_add_handle(qlik_multi, qlik_easy);
+			if (mc != CURLM_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_QLIK_CONNECTION),
+						 errmsg("could not start a request to Qlik Cloud: %s",
+								curl_multi_strerror(mc))));
+		}
 
 		pgstat_report_wait_start(PG_WAIT_EXTENSION);
-		for (;;)
+		while (!ended)
 		{
 			mc = curl_multi_perform(qlik_multi, &running);
 			if (mc != CURLM_OK || running == 0)
@@ -680,7 +916,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		pgstat_report_wait_end();
 		qlik_watch_transfer_end();
 
-		res->rc = CURLE_OK;
+		res->rc = ended ? ended_rc : CURLE_OK;
 		if (mc != CURLM_OK)
 			res->rc = CURLE_RECV_ERROR;
 		while ((msg = curl_multi_info_read(qlik_multi, &left)) != NULL)
@@ -689,10 +925,10 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 				res->rc = msg->data.result;
 		}
 		/* libcurl takes a connection closed inside the headers for an end. */
-		if (res->rc == CURLE_OK && !xb->headers_done)
+		if (res->rc == CURLE_OK && !live->headers_done)
 		{
 			res->rc = CURLE_PARTIAL_FILE;
-			strlcpy(xb->errbuf, "the answer ended inside its headers", sizeof(xb->errbuf));
+			strlcpy(live->errbuf, "the answer ended inside its headers", sizeof(live->errbuf));
 		}
 		curl_multi_remove_handle(qlik_multi, qlik_easy);
 
@@ -716,7 +952,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		qlik_discard_handles();
 		free_headers(headers);
 		curl_slist_free_all(connect_to);
-		xfer_free(xb);
+		xfer_free(live);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -725,6 +961,12 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 	curl_easy_reset(qlik_easy);
 	free_headers(headers);
 	curl_slist_free_all(connect_to);
+	if (live != xb)
+	{
+		/* What the prefetch gathered is the caller's to free now. */
+		*xb = *live;
+		memset(live, 0, sizeof(*live));
+	}
 
 	if (res->rc != CURLE_OK)
 		qlik_discard_handles();

@@ -66,6 +66,16 @@ typedef struct QlikHttpResponse
 extern void qlik_http_request_init(QlikHttpRequest *req);
 
 extern QlikHttpResponse *qlik_http_perform(const QlikHttpRequest *req);
+
+/*
+ * A GET started ahead of the qlik_http_perform that will want it (a list's
+ * next page): started, moved on between rows without waiting, dropped when
+ * no longer wanted (on every ERROR of its caller; never fails).  Its outcome,
+ * success or failure, goes to that qlik_http_perform as its first attempt.
+ */
+extern void qlik_http_prefetch(const QlikHttpRequest *req);
+extern void qlik_http_prefetch_pump(void);
+extern void qlik_http_prefetch_drop(void);
 extern const char *qlik_http_header(const QlikHttpResponse *resp,
 									const char *name);
 extern char *qlik_url_host(const char *url);

@@ -14,7 +14,9 @@
  * through timestamptz's own input function, as every other type does.
  *
  * A list keeps one page in memory: the page's memory is dropped when the
- * next page is fetched, so a list of any length needs a page's worth.
+ * next page is fetched, so a list of any length needs a page's worth.  In
+ * FROM, where every page is read whatever the query, the next page travels
+ * while the current one is turned into rows (list_materialize): two pages.
  */
 #include "qlikcloud.h"
 
@@ -485,12 +487,12 @@ check_answer_id(Datum value)
 }
 
 /*
- * A row from an object.  A value of the wrong type for its column (a date
- * that is not one, a number out of range) is Qlik's fault, QK006: one
- * PG_TRY for the row, not one per column.
+ * A row's values from an object, into plan->values and plan->nulls.  A value
+ * of the wrong type for its column (a date that is not one, a number out of
+ * range) is Qlik's fault, QK006: one PG_TRY for the row, not one per column.
  */
-HeapTuple
-qlik_plan_row(QlikRowPlan *plan, Jsonb *obj)
+static void
+plan_fill(QlikRowPlan *plan, Jsonb *obj)
 {
 	JsonbValue	root;
 	MemoryContext cxt = CurrentMemoryContext;
@@ -534,6 +536,12 @@ qlik_plan_row(QlikRowPlan *plan, Jsonb *obj)
 											format_type_be(cp->typid)));
 	}
 	PG_END_TRY();
+}
+
+HeapTuple
+qlik_plan_row(QlikRowPlan *plan, Jsonb *obj)
+{
+	plan_fill(plan, obj);
 	return heap_form_tuple(plan->tupdesc, plan->values, plan->nulls);
 }
 
@@ -573,6 +581,7 @@ struct QlikList
 	uint32		count;
 	uint32		index;
 	int			pages;
+	bool		prefetch;		/* fetch the next page while this one is read */
 };
 
 static JsonbValue *
@@ -668,6 +677,19 @@ fetch_page(QlikList *l)
 					 errmsg("Qlik Cloud's next-page link on %s points at the same page", host),
 					 errdetail("Page %d of %s.", l->pages, call.what)));
 	}
+
+	/* Its transfer runs while this page's rows are made (see qlik_list_srf). */
+	if (l->prefetch && l->next != NULL)
+	{
+		QlikCall	ahead;
+
+		MemoryContextSwitchTo(l->page_cxt);
+		qlik_call_init(&ahead);
+		ahead.tenant = l->tenant;
+		ahead.method = "GET";
+		ahead.path = l->next;
+		qlik_call_prefetch(&ahead);
+	}
 	MemoryContextSwitchTo(old);
 }
 
@@ -684,18 +706,120 @@ qlik_list_next(QlikList *l)
 	return JsonbValueToJsonb(getIthJsonbValueFromContainer(l->items, l->index++));
 }
 
+/* Every row of the list into the tuplestore, moving the next page along. */
+static void
+store_rows(ReturnSetInfo *rsinfo, QlikRowPlan *plan, QlikList *list, MemoryContext row_cxt)
+{
+	for (uint64 n = 1;; n++)
+	{
+		Jsonb	   *item;
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(row_cxt);
+		old = MemoryContextSwitchTo(row_cxt);
+		item = qlik_list_next(list);
+		if (item != NULL && plan != NULL)
+		{
+			plan_fill(plan, item);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, plan->values, plan->nulls);
+		}
+		else if (item != NULL)
+		{
+			Datum		value = JsonbPGetDatum(item);
+			bool		isnull = false;
+
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		}
+		MemoryContextSwitchTo(old);
+		if (item == NULL)
+			break;
+		/* A few rows at a time: cheap when there is nothing to read. */
+		if (n % 4 == 0)
+			qlik_http_prefetch_pump();
+	}
+}
+
+/*
+ * In FROM, the executor takes every row of the function into a tuplestore
+ * before it reads the first (it says so with SFRM_Materialize_Preferred):
+ * every page is fetched whatever the query, so the next page is fetched
+ * while the current one is turned into rows, and the rows go straight into
+ * the tuplestore.  The list's memory stays at about two pages: the one being
+ * read and the one arriving (libcurl's buffer, bounded as every answer is).
+ */
+static void
+list_materialize(FunctionCallInfo fcinfo, QlikPathBuilder build_path, const QlikField *fields)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	bool		composite;
+	QlikRowPlan *volatile plan = NULL;
+	QlikList   *volatile list = NULL;
+	MemoryContext row_cxt;
+	MemoryContext old;
+	char	   *tenant = NULL;
+	char	   *path;
+
+	composite = get_call_result_type(fcinfo, NULL, &tupdesc) == TYPEFUNC_COMPOSITE;
+	InitMaterializedSRF(fcinfo, composite ? 0 : MAT_SRF_USE_EXPECTED_DESC);
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (composite)
+		plan = qlik_row_plan(rsinfo->setDesc, fields);
+	path = build_path(fcinfo, &tenant);
+	if (path != NULL)
+	{
+		list = qlik_list_begin(tenant, path);
+		list->prefetch = true;
+	}
+	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "qlikcloud row",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(old);
+	if (list == NULL)
+		return;
+
+	PG_TRY();
+	{
+		store_rows(rsinfo, plan, list, row_cxt);
+	}
+	PG_CATCH();
+	{
+		/* A cancel, a bad row, a failed page: the page ahead is not wanted. */
+		qlik_http_prefetch_drop();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextDelete(row_cxt);
+	MemoryContextDelete(list->page_cxt);
+	list->page_cxt = NULL;
+}
+
 typedef struct ListSrfState
 {
 	QlikList   *list;
 	QlikRowPlan *plan;			/* NULL: the result is the item's jsonb */
 } ListSrfState;
 
+/*
+ * In a select list, rows are taken one at a time and LIMIT stops the paging:
+ * no page is fetched before a row of it is wanted.
+ */
 Datum
 qlik_list_srf(FunctionCallInfo fcinfo, QlikPathBuilder build_path, const QlikField *fields)
 {
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	FuncCallContext *funcctx;
 	ListSrfState *st;
 	Jsonb	   *item;
+
+	if (rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+		(rsinfo->allowedModes & SFRM_Materialize) &&
+		(rsinfo->allowedModes & SFRM_Materialize_Preferred) &&
+		SRF_IS_FIRSTCALL())
+	{
+		list_materialize(fcinfo, build_path, fields);
+		return (Datum) 0;
+	}
 
 	if (SRF_IS_FIRSTCALL())
 	{
