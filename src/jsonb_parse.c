@@ -73,6 +73,39 @@ qlik_hex4(const char *s)
 }
 
 /*
+ * The first '"', '\\' or control character from q on (end if none): the end
+ * of a run of characters a string keeps as they are.  Eight bytes at a time
+ * while none of them can be one (a byte is flagged by the classic "has a
+ * zero byte" test on the word xor'ed with '"', with '\\', and on the word
+ * itself less 0x20; a flag can be wrong only after a right one, and the
+ * bytewise loop then finds the exact place).
+ */
+static inline const char *
+plain_run(const char *q, const char *end)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 highs = ones * 0x80;
+
+	while (end - q >= 8)
+	{
+		uint64		w;
+		uint64		quote;
+		uint64		bslash;
+
+		memcpy(&w, q, 8);
+		quote = w ^ (ones * '"');
+		bslash = w ^ (ones * '\\');
+		if ((((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) |
+			 ((w - ones * 0x20) & ~w)) & highs)
+			break;
+		q += 8;
+	}
+	while (q < end && *q != '"' && *q != '\\' && (unsigned char) *q >= 0x20)
+		q++;
+	return q;
+}
+
+/*
  * A string at ps->p (its opening quote): *out and *len point into the text
  * when it has no escape, else into a palloc'd copy with escapes decoded as
  * json_lex_string does in a UTF-8 database.
@@ -81,11 +114,10 @@ static bool
 parse_string(Parser *ps, char **out, int *len)
 {
 	const char *start = ++ps->p;
-	const char *q = start;
+	const char *q;
 
 	/* The common case: no escape, no control character. */
-	while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char) *q >= 0x20)
-		q++;
+	q = plain_run(start, ps->end);
 	if (q >= ps->end || (unsigned char) *q < 0x20)
 		return false;
 	if (*q == '"')
@@ -104,8 +136,7 @@ parse_string(Parser *ps, char **out, int *len)
 	{
 		const char *run = q;
 
-		while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char) *q >= 0x20)
-			q++;
+		q = plain_run(q, ps->end);
 		if (q > run)
 			appendBinaryStringInfo(&ps->buf, run, (int) (q - run));
 		if (q >= ps->end || (unsigned char) *q < 0x20)
