@@ -665,6 +665,29 @@ watch_progress(const QlikHttpRequest *req)
 	qlik_watch_transfer(req->what, up, (int64) done, (int64) total);
 }
 
+/*
+ * Set a transfer's options and hand it to the multi handle.  The lists are
+ * stored in the caller's variables as soon as they exist: the caller frees
+ * them, ERROR or not.
+ */
+static void
+start_transfer(const char *method, const char *url, const QlikHttpRequest *req,
+			   bool send_body, XferBuffers *xb, struct curl_slist *volatile *headers,
+			   struct curl_slist *volatile *connect_to)
+{
+	CURLMcode	mc;
+
+	*headers = request_headers(req, method, send_body);
+	*connect_to = connect_to_list();
+	set_options(method, url, req, send_body, *headers, *connect_to, xb);
+	mc = curl_multi_add_handle(qlik_multi, qlik_easy);
+	if (mc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_CONNECTION),
+				 errmsg("could not start a request to Qlik Cloud: %s",
+						curl_multi_strerror(mc))));
+}
+
 /* ----------------------------------------------------------------
  * Prefetch (see struct Prefetch)
  * ----------------------------------------------------------------
@@ -784,20 +807,10 @@ qlik_http_prefetch(const QlikHttpRequest *req)
 
 	PG_TRY();
 	{
-		CURLMcode	mc;
-
-		headers = request_headers(req, "GET", true);
-		connect_to = connect_to_list();
-		set_options("GET", req->url, req, true, headers, connect_to, &prefetch.xb);
 		prefetch.key = strdup(key);
 		if (prefetch.key == NULL)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		mc = curl_multi_add_handle(qlik_multi, qlik_easy);
-		if (mc != CURLM_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_QLIK_CONNECTION),
-					 errmsg("could not start a request to Qlik Cloud: %s",
-							curl_multi_strerror(mc))));
+		start_transfer("GET", req->url, req, true, &prefetch.xb, &headers, &connect_to);
 	}
 	PG_CATCH();
 	{
@@ -883,18 +896,7 @@ transfer(const char *method, const char *url, const QlikHttpRequest *req,
 		TimestampTz last_report = GetCurrentTimestamp();
 
 		if (live == xb)
-		{
-			headers = request_headers(req, method, send_body);
-			connect_to = connect_to_list();
-			set_options(method, url, req, send_body, headers, connect_to, xb);
-
-			mc = curl_multi_add_handle(qlik_multi, qlik_easy);
-			if (mc != CURLM_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_QLIK_CONNECTION),
-						 errmsg("could not start a request to Qlik Cloud: %s",
-								curl_multi_strerror(mc))));
-		}
+			start_transfer(method, url, req, send_body, xb, &headers, &connect_to);
 
 		pgstat_report_wait_start(PG_WAIT_EXTENSION);
 		while (!ended)
