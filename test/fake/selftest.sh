@@ -272,6 +272,9 @@ check "fields projection" '["id", "name"]' "$(jget "$T/b" 'sorted(d["data"][0])'
 # ---- content APIs: spaces, items, temporary contents, apps ----------------------------------
 . "$here/selftest_content.sh"
 
+# ---- reloads and reload tasks -----------------------------------------------------------------
+. "$here/selftest_reloads.sh"
+
 # ---- JWT session login, cookie sessions, CSRF ------------------------------------------------
 . "$here/selftest_login.sh"
 

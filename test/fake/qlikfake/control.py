@@ -19,6 +19,9 @@
     POST   /clock              {"advance_days":N} or {"advance_seconds":N}: move the fake's clock
                                forward (tenant purge, token expiry, timestamps follow it)
     GET    /state              tenants, users, clients (no secrets), token count
+    POST   /reloads/failures   {"appId", "count"?, "errorCode"?, "errorMessage"?, "log"?, "host"?}:
+                               the next count reloads of the app FAIL with that reason;
+                               GET lists them, DELETE clears them (resources/reloads.py)
     GET    /health             {"ok":true}
 """
 import http.server
@@ -157,6 +160,9 @@ def handle(method, path, query, body):
             return {"id": t.id, "hostnames": t.hostnames, "status": t.status}
     if (method, path) == ("GET", "/state"):
         return dump_state()
+    if path == "/reloads/failures" and method in ("GET", "POST", "DELETE"):
+        from .resources import reloads as reloads_res
+        return reloads_res.control_failures(method, body)
     if path == "/clock" and method in ("GET", "POST"):
         if method == "POST":
             if not isinstance(body, dict) or not body or \

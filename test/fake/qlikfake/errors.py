@@ -22,6 +22,8 @@ and the differences, taken from each spec's components, are:
     apps                absent            no
     items               absent            no        trace id in the X-B3-Traceid header instead
     licenses            absent            no        {"error":"util.Error","errors":[...],"message"}
+    reloads             absent            no
+    reload-tasks        absent            yes
 
 A resource module names its service and raises QlikError; the pipeline renders it.
 """
@@ -42,6 +44,8 @@ STYLES = {
     "apps": (None, False, None),
     "items": (None, False, "b3header"),
     "licenses": (None, False, "licenses"),
+    "reloads": (None, False, None),
+    "reload-tasks": (None, True, None),
 }
 
 JSON = "application/json; charset=utf-8"

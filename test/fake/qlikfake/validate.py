@@ -6,6 +6,7 @@ Schemas are plain Python dicts, a small subset of JSON Schema / OpenAPI 3.0:
                          or a list of them; None (JSON null) only with nullable: True
     enum, const
     minLength, maxLength, pattern (re.fullmatch), format ("uri", "date-time", "email")
+    maxProperties        (objects: at most this many fields)
     minimum, maximum     (integers: JSON numbers with no fraction; true/false are not numbers)
     items, minItems, maxItems, uniqueItems
     properties, required
@@ -165,6 +166,9 @@ def _object(value, schema, pointer):
         if req not in value:
             raise Violation(REQUIRED, _ptr(pointer, req), "%s is required" % _ptr(pointer, req),
                             meta={"requiredFields": list(schema.get("required", []))})
+    if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+        raise Violation(VALUE, pointer, "%s must have at most %d properties, got %d"
+                        % (pointer or "body", schema["maxProperties"], len(value)))
     extra = schema.get("additionalProperties", False)
     out = {}
     for k, v in value.items():

@@ -6,6 +6,8 @@ MODULES = ["oauth", "users", "tenants", "temp_contents",
            "licenses", "roles", "groups", "web_integrations", "identity_providers",
            # after groups: space seeds may assign seeded groups; apps seed into spaces
            "spaces", "items", "apps",
+           # reloads of apps, and their schedules (after apps)
+           "reloads", "reload_tasks",
            # the Organization APIs (console host)
            "org_tenants",
            # JWT session login (after identity_providers and groups)
