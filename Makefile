@@ -33,6 +33,7 @@ OBJS = \
 	src/items.o \
 	src/temp_contents.o \
 	src/apps.o \
+	src/reloads.o \
 	src/watch.o
 
 # The install script is put together from one file per concern under

@@ -39,6 +39,9 @@
 /* 501: Qlik does not implement the method or path; retrying cannot help. */
 #define ERRCODE_QLIK_HTTP_501		MAKE_SQLSTATE('Q','K','5','0','1')
 
+/* Reloads: a wait that ran out (reloads.c); QKR01, a reload that failed, is raised in SQL. */
+#define ERRCODE_QLIK_RELOAD_WAIT	MAKE_SQLSTATE('Q','K','R','0','2')
+
 /* Settings (qlikcloud.c) */
 extern int	qlik_connect_timeout_ms;
 extern int	qlik_timeout_ms;
