@@ -487,6 +487,9 @@ check "200 keep-alive requests use one connection" 1 "$CONNS"
 check "200 keep-alive requests under 1 s (took ${E} ms)" True "$([ $E -lt 1000 ] && echo True || echo False)"
 echo "keep-alive: 200 requests in ${E} ms" >&2
 
+# ---- canned answers (last: it ends with a reset) ---------------------------------------------
+. "$here/selftest_canned.sh"
+
 # ---- shutdown with a hanging request -------------------------------------------------------
 fakectl POST /faults '{"kind":"hang"}' >/dev/null
 "${CURL[@]}" -o /dev/null "$TM" "${AUTH[@]}" 2>/dev/null &

@@ -18,6 +18,9 @@
     GET    /clock              {"now","offset_seconds"}
     POST   /clock              {"advance_days":N} or {"advance_seconds":N}: move the fake's clock
                                forward (tenant purge, token expiry, timestamps follow it)
+    POST   /canned             serve an endpoint with a canned answer (canned.py; README.md), or
+                               {"canned":[...]} for several; GET /canned lists them;
+                               DELETE /canned clears them (?id=N: one)
     GET    /state              tenants, users, clients (no secrets), token count
     POST   /reloads/failures   {"appId", "count"?, "errorCode"?, "errorMessage"?, "log"?, "host"?}:
                                the next count reloads of the app FAIL with that reason;
@@ -34,6 +37,7 @@ import urllib.parse
 
 from . import state as state_mod
 from . import util
+from .canned import CANNED, CannedError
 from .faults import FAULTS, FaultError
 from .observe import OBSERVER
 from .ratelimit import LIMITER
@@ -95,6 +99,7 @@ def handle(method, path, query, body):
         STATE.reset()
         util.reset_clock()
         FAULTS.reset()
+        CANNED.reset()
         OBSERVER.reset()
         LIMITER.reset()
         return {"ok": True}
@@ -126,6 +131,20 @@ def handle(method, path, query, body):
             return FAULTS.add(body)
         if method == "DELETE":
             return {"cleared": FAULTS.clear()}
+    if path == "/canned":
+        if method == "GET":
+            return {"canned": CANNED.list()}
+        if method == "POST":
+            if isinstance(body, dict) and "canned" in body:
+                if not isinstance(body["canned"], list):
+                    raise ControlError(400, "canned must be a list")
+                return {"canned": [CANNED.add(c) for c in body["canned"]]}
+            return CANNED.add(body)
+        if method == "DELETE":
+            ident = _one(q, "id")
+            if ident is not None and not ident.isdigit():
+                raise ControlError(400, "id must be a number")
+            return {"removed": CANNED.remove(int(ident) if ident is not None else None)}
     if (method, path) == ("GET", "/counters"):
         return OBSERVER.counters(_one(q, "host"), _one(q, "path"), _one(q, "method"), _one(q, "status"))
     if (method, path) == ("POST", "/counters/reset"):
@@ -208,7 +227,7 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             self._respond(200, result)
         except ControlError as e:
             self._respond(e.status, {"error": str(e)})
-        except (SeedError, FaultError) as e:
+        except (SeedError, FaultError, CannedError) as e:
             self._respond(400, {"error": str(e)})
         except Exception as e:
             traceback.print_exc()

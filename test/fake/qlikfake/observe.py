@@ -1,6 +1,8 @@
 """Request counters and the request log (what tests read back to check the client's
 behaviour: how many calls, which retries, whether a token leaked to another host)."""
+import base64
 import collections
+import hashlib
 import json
 import threading
 import urllib.parse
@@ -118,11 +120,28 @@ class Observer:
         return {"count": len(entries), "requests": entries}
 
 
+def body_facts(body):
+    """The exact bytes a client sent, for tests of binary and large bodies (the "body" field
+    is text made for reading): their size and SHA-256, and a binary body of at most 64 kB in
+    base64 (a text body is in "body", its secrets redacted)."""
+    if not body:
+        return {}
+    out = {"body_size": len(body), "body_sha256": hashlib.sha256(body).hexdigest()}
+    if len(body) <= 65536:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            out["body_base64"] = base64.b64encode(body).decode("ascii")
+    return out
+
+
 def new_entry(host, sni, method, path, query, headers, body, peer):
     ct = next((v for k, v in headers if k.lower() == "content-type"), "")
-    return {"time": util.iso(util.now()), "host": host, "sni": sni, "method": method,
-            "path": path, "query": query, "headers": redact_headers(headers),
-            "body": redact_body(body, ct), "peer": peer}
+    entry = {"time": util.iso(util.now()), "host": host, "sni": sni, "method": method,
+             "path": path, "query": query, "headers": redact_headers(headers),
+             "body": redact_body(body, ct), "peer": peer}
+    entry.update(body_facts(body))
+    return entry
 
 
 OBSERVER = Observer()

@@ -9,7 +9,8 @@ Per request, in this order:
   5. /api/... needs a bearer token issued by this host (or an alias of it) and not expired
   6. rate limit for the operation's tier (per tenant x user x tier); /oauth/token counts per
      client id inside its handler, since no user is known before it
-  7. the route's handler, holding the state lock; QlikError becomes the service's error body
+  7. the route's handler, holding the state lock; QlikError becomes the service's error body;
+     a canned answer (canned.py) stands before the route, after steps 4 to 6
 Every response is written with one sendall (status line, headers and body together) on a
 TCP_NODELAY socket: http.server's default separate writes make each keep-alive request wait
 ~40 ms for a delayed ACK.
@@ -29,6 +30,7 @@ import traceback
 import urllib.parse
 
 from . import apis, blobs, errors, ratelimit, util
+from .canned import CANNED
 from .errors import QlikError
 from .faults import FAULTS
 from .observe import OBSERVER, new_entry
@@ -198,6 +200,7 @@ def dispatch(ctx):
         route, params, allowed = ROUTER.find(ctx.method, ctx.path, kind)
         ctx.params = params or {}
         op = ratelimit.lookup(ctx.method, ctx.path, console=(kind == "console"))
+        canned = None
 
         if ctx.path.startswith("/api/"):
             # Qlik's edge authenticates before routing: without a valid token every /api
@@ -210,6 +213,10 @@ def dispatch(ctx):
                 # Qlik validates the CSRF token on every non-GET call of a cookie session.
                 return error_response("edge", 403, "HTTP-403", "Forbidden",
                                       "missing or invalid qlik-csrf-token header")
+            canned = CANNED.find(ctx.method, ctx.path,
+                                 lambda h: h == ctx.hostname or STATE.resolve_host(h)[1] == target)
+            if canned is not None:
+                op = CANNED.operation(canned, ctx.method, ctx.path, kind == "console")
             if op is not None:
                 who = ctx.token.user_id or ctx.token.client_id
                 scope = (ctx.tenant.id if kind == "tenant" else "console" if kind == "console"
@@ -219,6 +226,9 @@ def dispatch(ctx):
                 if wait is not None:
                     return json_response(errors.rate_limited_body(wait), 429,
                                          [("retry-after", str(wait))])
+        if canned is not None:
+            status, body, ctype, headers = CANNED.serve(canned)
+            return Response(status, body, ctype, headers)
         if route is None:
             if allowed:
                 # Qlik does not document wrong-method answers; 405 with Allow is what an
