@@ -5,6 +5,9 @@
  *	qlik_api(host, method, path, body)			-> jsonb
  *	qlik_request(host, method, path, body, request_headers)
  *												-> (status, headers, body)
+ *	qlik_request_bytes(host, method, path, body bytea, content_type,
+ *					   request_headers)
+ *									-> (status, headers, content_type, body)
  *	qlik_api_list(host, path)						-> SETOF jsonb, all pages
  *	qlik_url_encode(text)						-> text
  */
@@ -25,6 +28,7 @@
 
 PG_FUNCTION_INFO_V1(qlik_api);
 PG_FUNCTION_INFO_V1(qlik_request);
+PG_FUNCTION_INFO_V1(qlik_request_bytes);
 PG_FUNCTION_INFO_V1(qlik_api_list);
 PG_FUNCTION_INFO_V1(qlik_url_encode);
 
@@ -38,9 +42,9 @@ arg_text(FunctionCallInfo fcinfo, int n, const char *what)
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-/* Fill a call from (host, method, path, body jsonb) arguments. */
+/* Fill a call's target from (host, method, path) arguments. */
 static void
-call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
+call_target(FunctionCallInfo fcinfo, QlikCall *call)
 {
 	qlik_call_init(call);
 	call->tenant = arg_text(fcinfo, 0, "host");
@@ -50,6 +54,13 @@ call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("path must be a path on the tenant, such as /api/v1/users/me, not a URL")));
+}
+
+/* Fill a call from (host, method, path, body jsonb) arguments. */
+static void
+call_from_args(FunctionCallInfo fcinfo, QlikCall *call)
+{
+	call_target(fcinfo, call);
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 	{
 		Jsonb	   *body = PG_GETARG_JSONB_P(3);
@@ -126,6 +137,46 @@ headers_jsonb(const QlikHttpResponse *resp)
 	return JsonbValueToJsonb(res);
 }
 
+/*
+ * Extra request headers from a JSON object of names and string values, each
+ * checked (qlik_check_header).  take_accept: an Accept header replaces the
+ * default one instead of being sent beside it.
+ */
+static void
+add_request_headers(QlikCall *call, Jsonb *hdrs, bool take_accept)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *name = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(hdrs))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("request_headers must be a JSON object of header names and string values")));
+	it = JsonbIteratorInit(&hdrs->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *value;
+		char	   *line;
+
+		if (tok == WJB_KEY)
+			name = pnstrdup(v.val.string.val, v.val.string.len);
+		if (tok != WJB_VALUE)
+			continue;
+		if (v.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("value of request header \"%s\" must be a JSON string", name)));
+		value = pnstrdup(v.val.string.val, v.val.string.len);
+		line = qlik_check_header(name, value);
+		if (take_accept && pg_strcasecmp(name, "accept") == 0)
+			call->accept = value;
+		else
+			call->headers = lappend(call->headers, line);
+	}
+}
+
 Datum
 qlik_request(PG_FUNCTION_ARGS)
 {
@@ -143,34 +194,7 @@ qlik_request(PG_FUNCTION_ARGS)
 
 	call_from_args(fcinfo, &call);
 	if (!PG_ARGISNULL(4))
-	{
-		Jsonb	   *hdrs = PG_GETARG_JSONB_P(4);
-		JsonbIterator *it;
-		JsonbValue	v;
-		JsonbIteratorToken tok;
-		char	   *name = NULL;
-
-		if (!JB_ROOT_IS_OBJECT(hdrs))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("request_headers must be a JSON object of header names and string values")));
-		it = JsonbIteratorInit(&hdrs->root);
-		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-		{
-			if (tok == WJB_KEY)
-				name = pnstrdup(v.val.string.val, v.val.string.len);
-			else if (tok == WJB_VALUE)
-			{
-				if (v.type != jbvString)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("value of request header \"%s\" must be a JSON string", name)));
-				call.headers = lappend(call.headers,
-									   qlik_check_header(name, pnstrdup(v.val.string.val,
-																		v.val.string.len)));
-			}
-		}
-	}
+		add_request_headers(&call, PG_GETARG_JSONB_P(4), false);
 
 	resp = qlik_call(&call, &host);
 	values[0] = Int32GetDatum((int32) resp->status);
@@ -181,6 +205,85 @@ qlik_request(PG_FUNCTION_ARGS)
 	else
 		values[2] = JsonbPGetDatum(body);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * qlik_request_bytes: any body, any answer.  The body is sent from the
+ * argument's own memory (detoasted once if it was stored compressed or out
+ * of line); the answer is returned as it came, with its content type, for
+ * endpoints that take multipart forms or files and answer with text, zip
+ * files or images.  Error statuses raise ERROR as everywhere (Qlik's error
+ * bodies are JSON); the transport's guarantees are qlik_call's.
+ */
+Datum
+qlik_request_bytes(PG_FUNCTION_ARGS)
+{
+	QlikCall	call;
+	QlikHttpResponse *resp;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	const char *ctype;
+	const char *method;
+	HeapTuple	tuple;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "qlik_request_bytes must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	call_target(fcinfo, &call);
+	method = qlik_check_method(call.method);
+	/* Any answer unless the caller names what it accepts. */
+	call.accept = "*/*";
+	if (!PG_ARGISNULL(5))
+		add_request_headers(&call, PG_GETARG_JSONB_P(5), true);
+	if (!PG_ARGISNULL(4))
+		call.content_type = qlik_check_media_type(text_to_cstring(PG_GETARG_TEXT_PP(4)),
+												  "content_type");
+	if (!PG_ARGISNULL(3))
+	{
+		bytea	   *body = PG_GETARG_BYTEA_PP(3);
+
+		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a %s request has no body", method),
+					 errhint("Pass body => NULL, or use POST, PUT or PATCH.")));
+		call.body = VARDATA_ANY(body);
+		call.body_len = VARSIZE_ANY_EXHDR(body);
+		if (call.content_type == NULL)
+			call.content_type = "application/octet-stream";
+	}
+	else if (call.content_type != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("content_type is given but there is no body")));
+
+	resp = qlik_call(&call, NULL);
+	values[0] = Int32GetDatum((int32) resp->status);
+	values[1] = JsonbPGetDatum(headers_jsonb(resp));
+	ctype = qlik_http_header(resp, "content-type");
+	if (ctype == NULL)
+		nulls[2] = true;
+	else
+		values[2] = CStringGetTextDatum(qlik_db_text(ctype, strlen(ctype)));
+	if (resp->body_len == 0)
+		nulls[3] = true;
+	else
+	{
+		bytea	   *answer = palloc(VARHDRSZ + resp->body_len);
+
+		SET_VARSIZE(answer, VARHDRSZ + resp->body_len);
+		memcpy(VARDATA(answer), resp->body, resp->body_len);
+		/* Held twice at most: the answer here, then in the result tuple. */
+		pfree(resp->body);
+		resp->body = NULL;
+		values[3] = PointerGetDatum(answer);
+	}
+	tuple = heap_form_tuple(tupdesc, values, nulls);
+	if (!nulls[3])
+		pfree(DatumGetPointer(values[3]));
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }
 
 /* qlik_api_list: one row per item of "data", following links.next.href */

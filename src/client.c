@@ -244,6 +244,13 @@ qlik_check_link(const char *link, const char *host)
 					check_path(path, ERRCODE_QLIK_BAD_RESPONSE, subject));
 }
 
+/* A character of an HTTP token (RFC 9110): header names, media types. */
+static bool
+is_tchar(char c)
+{
+	return c != '\0' && (isalnum((unsigned char) c) || strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
 /*
  * Check one extra request header and return it as "Name: value".  Names are
  * HTTP tokens; values have no CR, LF or NUL; headers this layer sets itself
@@ -263,7 +270,7 @@ qlik_check_header(const char *name, const char *value)
 				 errmsg("HTTP header name must not be empty")));
 	for (const char *p = name; *p; p++)
 	{
-		if (!(isalnum((unsigned char) *p) || strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+		if (!is_tchar(*p))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid HTTP header name \"%s\"", name)));
@@ -284,6 +291,48 @@ qlik_check_header(const char *name, const char *value)
 					 errdetail("Carriage returns and line feeds are not allowed in header values.")));
 	}
 	return psprintf("%s: %s", name, value);
+}
+
+/*
+ * Check a media type given for a request body ("multipart/form-data;
+ * boundary=x") and return it: type "/" subtype as HTTP tokens, then
+ * parameters of printable ASCII only, so that no CR, LF or other control
+ * character can end the header and start another.
+ */
+const char *
+qlik_check_media_type(const char *value, const char *what)
+{
+	const char *p = value;
+	size_t		n;
+
+	for (const char *c = value; *c; c++)
+		if ((unsigned char) *c < 0x20 || (unsigned char) *c >= 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s contains a control or non-ASCII character", what),
+					 errdetail("Carriage returns, line feeds and other control characters are not allowed.")));
+	if (strlen(value) > 1000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is longer than 1000 bytes", what)));
+	for (n = 0; is_tchar(p[n]); n++)
+		;
+	if (n > 0 && p[n] == '/')
+	{
+		p += n + 1;
+		for (n = 0; is_tchar(p[n]); n++)
+			;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	if (n == 0 || (*p != '\0' && *p != ';'))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, value),
+				 errhint("A media type is type/subtype with optional parameters, such as "
+						 "application/octet-stream or multipart/form-data; boundary=x.")));
+	return value;
 }
 
 static bool
@@ -420,6 +469,7 @@ build_request(QlikCall *call, QlikHttpRequest *req, QlikCredential **cred, char 
 	req->method = method;
 	req->url = url;
 	req->content_type = call->body ? (call->content_type ? call->content_type : "application/json") : NULL;
+	req->accept = call->accept;
 	req->body = call->body;
 	req->body_len = call->body_len;
 	req->headers = call->headers;

@@ -16,6 +16,7 @@ typedef struct QlikCall
 	const char *path;			/* "/api/v1/...", or an https URL on the
 								 * same host (paging links) */
 	const char *content_type;	/* of body */
+	const char *accept;			/* Accept header; NULL: application/json */
 	const char *body;			/* or NULL */
 	size_t		body_len;
 	List	   *headers;		/* extra "Name: value" lines, checked */
@@ -36,6 +37,7 @@ extern const char *qlik_check_method(const char *method);
 extern char *qlik_check_path(const char *path);
 extern char *qlik_check_link(const char *link, const char *host);
 extern char *qlik_check_header(const char *name, const char *value);
+extern const char *qlik_check_media_type(const char *value, const char *what);
 extern char *qlik_url_encode_text(const char *s, size_t len);
 
 #endif							/* QLIKCLOUD_CLIENT_H */

@@ -488,7 +488,16 @@ request_headers(const QlikHttpRequest *req, const char *method, bool send_body)
 	struct curl_slist *list = NULL;
 	ListCell   *lc;
 
-	list = slist_add(list, "Accept: application/json");
+	if (req->accept == NULL)
+		list = slist_add(list, "Accept: application/json");
+	else
+	{
+		/* qlik_request_bytes: any answer, or the caller's Accept (checked). */
+		char	   *line = psprintf("Accept: %s", req->accept);
+
+		list = slist_add(list, line);
+		pfree(line);
+	}
 	/* Never wait for "100 Continue": Qlik does not need it. */
 	list = slist_add(list, "Expect:");
 	if (send_body && req->body != NULL && req->content_type != NULL && strcmp(method, "GET") != 0)

@@ -22,6 +22,7 @@ typedef struct QlikHttpRequest
 	const char *url;			/* absolute https:// URL */
 	const char *bearer;			/* access token, or NULL: never logged */
 	const char *content_type;	/* of body, or NULL */
+	const char *accept;			/* Accept value; NULL: application/json */
 	const char *body;			/* request body, or NULL */
 	size_t		body_len;
 	List	   *headers;		/* extra "Name: value" strings, checked by

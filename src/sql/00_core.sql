@@ -247,6 +247,16 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION qlikcloud.qlik_request(text, text, text, jsonb, jsonb) IS
 'As qlik_api, with extra request headers (a JSON object) and the answer''s status and headers, for calls whose result is a header such as Location.';
 
+CREATE FUNCTION qlikcloud.qlik_request_bytes(
+    host text, method text, path text, body bytea DEFAULT NULL,
+    content_type text DEFAULT NULL, request_headers jsonb DEFAULT NULL,
+    OUT status integer, OUT headers jsonb, OUT content_type text, OUT response bytea)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qlik_request_bytes'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, jsonb) IS
+'As qlik_request, for any body and any answer: sends body (bytea) with content_type (default application/octet-stream; multipart/form-data with its boundary for forms), and returns the answer''s status, headers, content type and bytes as they came (NULL when it has none). Error statuses raise an ERROR with SQLSTATE QKnnn.';
+
 CREATE FUNCTION qlikcloud.qlik_api_list(host text, path text)
 RETURNS SETOF jsonb
 AS 'MODULE_PATHNAME', 'qlik_api_list'

@@ -170,3 +170,18 @@ GRANT EXECUTE ON FUNCTION
     qlikcloud.qlik_update_reload_task(text, text, text, text[], text, text, boolean, boolean, boolean, text),
     qlikcloud.qlik_delete_reload_task(text, text)
 TO qlikcloud_user;
+
+------------------------------------------------------------------------------
+-- Raw requests: qlik_request_bytes, any body and any answer as bytea.
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_request_bytes(
+    host text, method text, path text, body bytea DEFAULT NULL,
+    content_type text DEFAULT NULL, request_headers jsonb DEFAULT NULL,
+    OUT status integer, OUT headers jsonb, OUT content_type text, OUT response bytea)
+RETURNS record
+AS 'MODULE_PATHNAME', 'qlik_request_bytes'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, jsonb) IS
+'As qlik_request, for any body and any answer: sends body (bytea) with content_type (default application/octet-stream; multipart/form-data with its boundary for forms), and returns the answer''s status, headers, content type and bytes as they came (NULL when it has none). Error statuses raise an ERROR with SQLSTATE QKnnn.';
+REVOKE ALL ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, jsonb) TO qlikcloud_user;
