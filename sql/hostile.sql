@@ -1,9 +1,9 @@
 -- A hostile server (test/hostile/hostile.py) answers a generated corpus of bodies, headers,
 -- status lines, framings, redirects, error documents, token answers and next-page links
--- no Qlik service sends, to qlik_api, typed objects, typed lists, a POST, qlik_request and
--- an export. Each case ends in a result or an ERROR whose SQLSTATE is in README's table,
--- with text valid in the database encoding (also in a LATIN1 and a SQL_ASCII database),
--- and the backend survives all of them.
+-- no Qlik service sends, to qlik_api, typed objects, typed lists, a POST, qlik_request,
+-- qlik_request_bytes and an export. Each case ends in a result or an ERROR whose SQLSTATE
+-- is in README's table, with text valid in the database encoding (also in a LATIN1 and a
+-- SQL_ASCII database), and the backend survives all of them.
 \set VERBOSITY terse
 SET client_min_messages = warning;
 \getenv top QLIKCLOUD_TOP

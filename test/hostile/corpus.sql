@@ -19,6 +19,7 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'request' THEN 'SELECT * FROM qlikcloud.qlik_request(%1$L, ''GET'', ''/api/v1/users/me'')'
     WHEN 'request_post' THEN 'SELECT * FROM qlikcloud.qlik_request(%1$L, ''POST'', ''/api/v1/fuzz/'' || %2$L)'
     WHEN 'export' THEN 'SELECT qlikcloud.qlik_export_app(%1$L, ''app1'')'
+    WHEN 'bytes' THEN 'SELECT status, headers, content_type, length(response) FROM qlikcloud.qlik_request_bytes(%1$L, ''POST'', ''/api/v1/fuzz/'' || %2$L, ''\x00ff''::bytea, ''application/zip'')'
   END, host, arg)
 $$;
 

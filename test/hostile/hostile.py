@@ -362,6 +362,29 @@ def header_text_cases():
              "api": (lambda req, h=h: resp(200, b"{}", headers=h))} for n, h in out]
 
 
+def bytes_cases():
+    """qlik_request_bytes takes any answer as bytes, but its content type and headers reach
+    text, and an error status is an error whatever its body."""
+    zipish = b"PK\x03\x04\x00\xff\xfe\r\n\x00" * 50
+    out = [
+        ("bytes-binary", resp(200, zipish, "application/zip"), "ok"),
+        ("bytes-no-ctype", resp(200, zipish, None), "ok"),
+        ("bytes-ctype-ff", resp(200, zipish, b"application/\xff\xfezip"), "ok"),
+        ("bytes-ctype-controls", resp(200, b"log", b"text/\x01plain\x7f"), "ok"),
+        ("bytes-ctype-huge", resp(200, b"log", "text/plain; x=" + "y" * 90000), "ok"),
+        ("bytes-html-502", resp(502, b"<html><body>Bad Gateway</body></html>", "text/html"), "QK5XX"),
+        ("bytes-binary-404", resp(404, zipish, "application/octet-stream"), "QK404"),
+        ("bytes-json-ctype-not-json", resp(200, b"{not json", "application/json"), "ok"),
+        ("bytes-2mb", resp(200, b"x" * (2 * MiB), "application/octet-stream"), "QK005"),
+        ("bytes-cut", raw("HTTP/1.1 200 OK", [("Content-Type", "application/zip"),
+                                              ("Content-Length", "1000")], zipish[:100], length=False),
+         "QK002"),
+        ("bytes-redirect-other-host", raw("HTTP/1.1 307 X", [("Location", "https://evil.example.com/x")]),
+         "QK007"),
+    ]
+    return [{"name": n, "call": "bytes", "expect": e, "api": (lambda req, r=r: r)} for n, r, e in out]
+
+
 def export_cases():
     """An export's Location names the file to download next: it must be an id."""
     def loc(value):
@@ -389,7 +412,7 @@ def build_corpus():
         cases.append({"name": "t-" + name, "call": target, "expect": expect,
                       "api": (lambda req, b=body: resp(200, b))})
     cases += error_cases() + transport_cases() + redirect_cases() + token_cases()
-    cases += paging_cases() + header_text_cases() + export_cases()
+    cases += paging_cases() + header_text_cases() + export_cases() + bytes_cases()
     names = set()
     for c in cases:
         label = "h-" + c["name"]
