@@ -225,6 +225,7 @@ qlik_request_bytes(PG_FUNCTION_ARGS)
 	bool		nulls[4] = {false, false, false, false};
 	const char *ctype;
 	const char *method;
+	char	   *host;
 	HeapTuple	tuple;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -259,7 +260,13 @@ qlik_request_bytes(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("content_type is given but there is no body")));
 
-	resp = qlik_call(&call, NULL);
+	resp = qlik_call(&call, &host);
+	/* qlikcloud.max_response_size may reach 1 GB; a bytea holds 4 bytes less. */
+	if (resp->body_len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_QLIK_TOO_LARGE),
+				 errmsg("response from Qlik Cloud host %s is too large for a bytea", host),
+				 errdetail("%s answered %zu bytes.", call.what, resp->body_len)));
 	values[0] = Int32GetDatum((int32) resp->status);
 	values[1] = JsonbPGetDatum(headers_jsonb(resp));
 	ctype = qlik_http_header(resp, "content-type");
