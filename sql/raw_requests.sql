@@ -50,13 +50,13 @@ SELECT status FROM qlikcloud.qlik_request_bytes('acme', 'PUT', '/api/v1/extensio
 SELECT qt.header(q, 'content-type') AS sent_content_type, qt.header(q, 'content-length') AS length
 FROM qt.req(:'q') AS q;
 
--- 3. Answers that are not JSON come back as they are: a reload log as
---    text/plain, a zip file byte for byte, and the Accept header of the caller.
-\! $FAKECTL POST /canned '{"method":"GET","path":"/api/v1/apps/*/reloads/logs/*","body":"Started loading data\nLines fetched: 3\u00e9\n"}' >/dev/null
-SELECT status, content_type, convert_from(response, 'UTF8') AS log
-FROM qlikcloud.qlik_request_bytes('acme', 'GET', '/api/v1/apps/app-1/reloads/logs/reload-1',
+-- 3. Answers that are not JSON come back as they are: a text file of a theme
+--    as text/plain, a zip file byte for byte, and the Accept header of the caller.
+\! $FAKECTL POST /canned '{"method":"GET","path":"/api/v1/themes/*/file/*","body":"Brand theme\nColours: 3, caf\u00e9\n"}' >/dev/null
+SELECT status, content_type, convert_from(response, 'UTF8') AS text
+FROM qlikcloud.qlik_request_bytes('acme', 'GET', '/api/v1/themes/theme-1/file/readme.txt',
                                   request_headers => '{"Accept": "text/plain"}');
-\set q `$FAKECTL GET "/requests?last=1&path=/api/v1/apps/app-1/reloads/logs/reload-1"`
+\set q `$FAKECTL GET "/requests?last=1&path=/api/v1/themes/theme-1/file/readme.txt"`
 SELECT qt.header(q, 'accept') AS accept, (SELECT count(*) FROM jsonb_array_elements(q->'headers') h WHERE lower(h->>0) = 'accept') AS accept_headers
 FROM qt.req(:'q') AS q;
 \! $FAKECTL POST /canned "$(python3 -c 'import base64, json; print(json.dumps({"path": "/api/v1/themes/theme-1/file", "content_type": "application/zip", "body_base64": base64.b64encode(bytes(range(256)) * 3).decode()}))')" >/dev/null

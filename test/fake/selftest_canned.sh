@@ -39,16 +39,16 @@ check "log: exact size and SHA-256 of a binary body" "3000 $(sha256sum "$T/theme
     "$(jget "$T/rq.json" 'd["requests"][0]["body_size"]') $(jget "$T/rq.json" 'd["requests"][0]["body_sha256"]')"
 
 # Text and bytes back; a sequence by times; errors in Qlik's shape.
-fakectl POST /canned '{"path":"/api/v1/apps/*/reloads/logs/*","body":"Reload started\nLines fetched: 3\n"}' >/dev/null
-call "$C/apps/a1/reloads/logs/r1" "${CAUTH[@]}"
+fakectl POST /canned '{"path":"/api/v1/themes/*/file/*","body":"Reload started\nLines fetched: 3\n"}' >/dev/null
+call "$C/themes/t2/file/readme.txt" "${CAUTH[@]}"
 check "canned text: 200 text/plain" "200 text/plain; charset=utf-8" "$CODE $(hdr Content-Type)"
 check "canned text body" "Reload started|Lines fetched: 3|" "$(tr '\n' '|' <"$T/b")"
 fakectl POST /canned "{\"path\":\"/api/v1/themes/t2/file\",\"body_base64\":\"$(base64 -w0 "$T/theme.zip")\",\"content_type\":\"application/zip\"}" >/dev/null
 call "$C/themes/t2/file" "${CAUTH[@]}"
 check "canned bytes: exact, application/zip" "200 application/zip same" "$CODE $(hdr Content-Type) $(cmp -s "$T/b" "$T/theme.zip" && echo same)"
-fakectl POST /canned '{"canned":[{"path":"/api/v1/reloads/r9","times":2,"status":202,"json":{"status":"RELOADING"}},{"path":"/api/v1/reloads/r9","json":{"status":"SUCCEEDED"}}]}' >/dev/null
-S=; for i in 1 2 3; do call "$C/reloads/r9" "${CAUTH[@]}"; S="$S $CODE:$(jget "$T/b" 'd["status"]')"; done
-check "canned sequence by times" " 202:RELOADING 202:RELOADING 200:SUCCEEDED" "$S"
+fakectl POST /canned '{"canned":[{"path":"/api/v1/automations/a1/runs/r9","times":2,"status":202,"json":{"status":"running"}},{"path":"/api/v1/automations/a1/runs/r9","json":{"status":"finished"}}]}' >/dev/null
+S=; for i in 1 2 3; do call "$C/automations/a1/runs/r9" "${CAUTH[@]}"; S="$S $CODE:$(jget "$T/b" 'd["status"]')"; done
+check "canned sequence by times" " 202:running 202:running 200:finished" "$S"
 fakectl POST /canned '{"path":"/api/v1/themes/missing","status":404,"code":"THEME-NOT-FOUND","title":"Theme not found"}' >/dev/null
 call "$C/themes/missing" "${CAUTH[@]}"
 check "canned error in Qlik's shape" "404 THEME-NOT-FOUND 404 32" "$CODE $(jget "$T/b" 'd["errors"][0]["code"]') $(jget "$T/b" 'd["errors"][0]["status"]') $(jget "$T/b" 'len(d["traceId"])')"
