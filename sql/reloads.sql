@@ -56,6 +56,9 @@ SELECT qt.err(format('SELECT qlikcloud.qlik_reload_app(%L, %L)', :'src', '../app
 SELECT qt.err(format('SELECT qlikcloud.qlik_reload_app(%L, NULL)', :'src'));
 SELECT qt.err(format('SELECT qlikcloud.qlik_get_reload(%L, %L)', :'src', 'a b'));
 SELECT qt.err(format('SELECT qlikcloud.qlik_wait_reload(%L, %L, %L)', :'src', :'r1', '-1 s'));
+-- Timeouts beyond int64 microseconds: the sign still counts (a huge one is no limit, below).
+SELECT qt.err(format('SELECT qlikcloud.qlik_wait_reload(%L, %L, %L)', :'src', :'r1', '-2147483647 days'));
+SELECT qt.err(format('SELECT qlikcloud.qlik_wait_reload(%L, %L, %L)', :'src', :'r1', '-100000000 years'));
 SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_list_reloads(%L, %L, status => %L)', :'src', :'app', 'DONE'));
 SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_list_reloads(%L, %L, sort => %L)', :'src', :'app', 'name'));
 SELECT qt.err(format('SELECT * FROM qlikcloud.qlik_list_reloads(%L, %L, page_size => 0)', :'src', :'app'));
@@ -64,6 +67,8 @@ SELECT qt.err(format('SELECT qlikcloud.qlik_create_reload_task(%L, %L, %L, %L)',
 SELECT qt.err(format('SELECT qlikcloud.qlik_update_reload_task(%L, %L, state => %L)', :'src', 'abc', 'Paused'));
 \set n `$FAKECTL count`
 SELECT :n AS requests_sent;
+SELECT status AS waited_no_limit FROM qlikcloud.qlik_wait_reload(:'src', :'r1', timeout => '1000000 years');
+SELECT status AS waited_no_limit FROM qlikcloud.qlik_wait_reload(:'src', :'r1', timeout => '178000000 years 2147483647 days');
 
 -- Listing: newest first, by status, with the log when asked.
 SELECT count(*) AS reloads, count(*) FILTER (WHERE status = 'SUCCEEDED') AS succeeded,

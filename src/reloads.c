@@ -17,6 +17,7 @@
  */
 #include "qlikcloud.h"
 
+#include "common/int.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgtime.h"
@@ -319,16 +320,29 @@ qlik_wait_reload(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(2))
 	{
 		Interval   *timeout = PG_GETARG_INTERVAL_P(2);
-		int64		us = timeout->time +
-			(int64) timeout->day * USECS_PER_DAY +
-			(int64) timeout->month * DAYS_PER_MONTH * USECS_PER_DAY;
+		int64		days_us;
+		int64		months_us;
+		int64		us;
+		Interval	zero = {0};
 
-		if (us < 0)
+		/*
+		 * The sign by interval_lt (which cannot overflow), the length in int64
+		 * microseconds with checks: '2147483647 days' overflowed into a
+		 * negative timeout, and '-2147483647 days' into a positive one.  A
+		 * wait longer than a timestamp can count has no deadline, as NULL.
+		 */
+		if (DatumGetBool(DirectFunctionCall2(interval_lt, IntervalPGetDatum(timeout),
+											 IntervalPGetDatum(&zero))))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("timeout must not be negative")));
-		deadline = start + us;
-		has_deadline = true;
+		has_deadline = !(pg_mul_s64_overflow(timeout->day, USECS_PER_DAY, &days_us) ||
+						 pg_mul_s64_overflow((int64) timeout->month * DAYS_PER_MONTH,
+											 USECS_PER_DAY, &months_us) ||
+						 pg_add_s64_overflow(timeout->time, days_us, &us) ||
+						 pg_add_s64_overflow(us, months_us, &us));
+		if (has_deadline && pg_add_s64_overflow(start, us, &deadline))
+			has_deadline = false;
 	}
 
 	poll_cxt = AllocSetContextCreate(CurrentMemoryContext, "qlikcloud reload wait",
