@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "answer.h"
 #include "dbtext.h"
 #include "errors.h"
 #include "resource.h"
@@ -607,7 +608,8 @@ qlik_update_reload_task(PG_FUNCTION_ARGS)
 	if (existing == NULL || !JB_ROOT_IS_OBJECT(existing) || JB_ROOT_IS_SCALAR(existing))
 		ereport(ERROR,
 				(errcode(ERRCODE_QLIK_BAD_RESPONSE),
-				 errmsg("Qlik Cloud answered with no reload task where one was expected")));
+				 errmsg("Qlik Cloud answered with no reload task where one was expected"),
+				 errdetail_internal("%s", qlik_last_answer())));
 	qb_begin(&b, '{');
 	qb_string(&b, "appId", qlik_jsonb_text(existing, "appId"));
 	task_body(&b, fcinfo, 2, existing);

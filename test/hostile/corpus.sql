@@ -20,6 +20,11 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'request_post' THEN 'SELECT * FROM qlikcloud.qlik_request(%1$L, ''POST'', ''/api/v1/fuzz/'' || %2$L)'
     WHEN 'export' THEN 'SELECT qlikcloud.qlik_export_app(%1$L, ''app1'')'
     WHEN 'bytes' THEN 'SELECT status, headers, content_type, length(response) FROM qlikcloud.qlik_request_bytes(%1$L, ''POST'', ''/api/v1/fuzz/'' || %2$L, ''\x00ff''::bytea, ''application/zip'')'
+    WHEN 'reload_wait' THEN 'SELECT * FROM qlikcloud.qlik_wait_reload(%1$L, ''r1'', timeout => ''1 s'')'
+    WHEN 'reload_cancel' THEN 'SELECT qlikcloud.qlik_cancel_reload(%1$L, ''r1'')'
+    WHEN 'reload_log' THEN 'SELECT qlikcloud.qlik_reload_log(%1$L, ''app1'', ''r1'')'
+    WHEN 'reloads' THEN 'SELECT * FROM qlikcloud.qlik_list_reloads(%1$L, ''app1'')'
+    WHEN 'task_update' THEN 'SELECT * FROM qlikcloud.qlik_update_reload_task(%1$L, ''t1'', state => ''Disabled'')'
   END, host, arg)
 $$;
 

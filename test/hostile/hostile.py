@@ -399,6 +399,62 @@ def export_cases():
     return [{"name": n, "call": "export", "expect": e, "api": f} for n, f, e in out]
 
 
+def reload_cases():
+    """The reloads API: a wait that reads status, a cancel that returns it, a log served as
+    text/plain, a task read and sent back whole."""
+    ok = lambda b: (lambda req: resp(200, b))
+    forever = {"id": "r1", "appId": "app1", "status": "RELOADING"}
+    out = [
+        # qlik_wait_reload(timeout 1 s): a status it cannot read ends the wait; the row judges.
+        ("rw-status-number", "reload_wait", ok(b'{"id":"r1","status":5}'), "ok"),
+        ("rw-status-object", "reload_wait", ok(b'{"id":"r1","status":{"s":"RELOADING"}}'), "ok"),
+        ("rw-status-null", "reload_wait", ok(b'{"id":"r1","status":null}'), "ok"),
+        ("rw-status-missing", "reload_wait", ok(b'{"id":"r1"}'), "ok"),
+        ("rw-status-controls", "reload_wait", ok(b'{"id":"r1","status":"RELOADING\\r\\nERROR:  x"}'), "ok"),
+        ("rw-forever", "reload_wait", ok(json.dumps(forever).encode()), "QKR02"),
+        ("rw-forever-canceling", "reload_wait", ok(b'{"id":"r1","status":"CANCELING"}'), "QKR02"),
+        ("rw-id-newline", "reload_wait", ok(b'{"id":"r1\\nforged","status":"SUCCEEDED"}'), "QK006"),
+        ("rw-end-number", "reload_wait", ok(b'{"id":"r1","status":"FAILED","endTime":12}'), "QK006"),
+        # A typed column reads a string by its type's input, as every typed call does.
+        ("rw-partial-word", "reload_wait", ok(b'{"id":"r1","status":"FAILED","partial":"yes"}'), "ok"),
+        ("rw-array", "reload_wait", ok(b'[{"id":"r1","status":"SUCCEEDED"}]'), "QK006"),
+        ("rw-scalar", "reload_wait", ok(b'"SUCCEEDED"'), "QK006"),
+        ("rw-empty", "reload_wait", ok(b""), "QK006"),
+        ("rw-html", "reload_wait", lambda req: resp(200, b"<html>wait</html>", "text/html"), "QK006"),
+        ("rw-ff", "reload_wait", ok(b'{"id":"r1","status":"SUCCEEDED","log":"\xff"}'), "QK006"),
+        ("rw-404", "reload_wait", lambda req: qlik_error(404, title=b"no reload \xff"), "QK404"),
+        ("rw-big-log", "reload_wait", ok(b'{"id":"r1","status":"SUCCEEDED","log":"' + b"L" * (2 * MiB) + b'"}'),
+         "QK005"),
+        # qlik_cancel_reload: its answer's status, or the HTTP status's meaning.
+        ("rc-204", "reload_cancel", lambda req: raw("HTTP/1.1 204 No Content", [], length=False), "ok"),
+        ("rc-202-status-number", "reload_cancel", lambda req: resp(202, b'{"status":5}'), "ok"),
+        ("rc-202-status-object", "reload_cancel", lambda req: resp(202, b'{"status":{"a":[1]}}'), "ok"),
+        ("rc-202-array", "reload_cancel", lambda req: resp(202, b'["CANCELING"]'), "ok"),
+        ("rc-202-html", "reload_cancel", lambda req: resp(202, b"<html></html>", "text/html"), "QK006"),
+        ("rc-202-ff", "reload_cancel", lambda req: resp(202, b'{"status":"\xff"}'), "QK006"),
+        ("rc-409", "reload_cancel", lambda req: qlik_error(409, title=b"ended"), "QK409"),
+        # qlik_reload_log: text/plain bytes of any kind become valid text; too big is QK005.
+        ("rl-bytes", "reload_log", lambda req: resp(200, b"a\xffb\x00c\r\nd\x1b[31m\n\xc0\x80", "text/plain"), "ok"),
+        ("rl-json", "reload_log", lambda req: resp(200, b'{"log":"x"}'), "ok"),
+        ("rl-empty", "reload_log", lambda req: resp(200, b"", "text/plain"), "ok"),
+        ("rl-2mb", "reload_log", lambda req: resp(200, b"line\n" * (MiB // 2), "text/plain"), "QK005"),
+        ("rl-404", "reload_log", lambda req: qlik_error(404, title=b"no log"), "QK404"),
+        # qlik_update_reload_task: the task read is sent back; its odd fields are Qlik's own.
+        ("ru-recurrence-number", "task_update",
+         ok(b'{"id":"t1","appId":"app1","timeZone":"UTC","recurrence":5,"state":"Enabled"}'), "ok"),
+        ("ru-recurrence-object", "task_update",
+         ok(b'{"id":"t1","appId":"app1","recurrence":{"a":"\\u00e9"},"state":"Enabled"}'), "ok"),
+        ("ru-no-fields", "task_update", ok(b'{"id":"t1"}'), "ok"),
+        ("ru-array", "task_update", ok(b"[]"), "QK006"),
+        ("ru-id-slash", "task_update", ok(b'{"id":"../t1","appId":"app1"}'), "QK006"),
+        ("ru-next-date-word", "task_update", ok(b'{"id":"t1","nextExecutionTime":"soon"}'), "QK006"),
+        # qlik_list_reloads: items that are not reloads.
+        ("rls-status-array", "reloads", ok(b'{"data":[{"id":"r1","status":["QUEUED"]}]}'), "ok"),
+        ("rls-item-string", "reloads", ok(b'{"data":["r1"]}'), "QK006"),
+    ]
+    return [{"name": n, "call": c, "expect": e, "api": f} for n, c, f, e in out]
+
+
 def build_corpus():
     cases = []
     for name, body, ctype in BAD_BODIES:
@@ -412,7 +468,7 @@ def build_corpus():
         cases.append({"name": "t-" + name, "call": target, "expect": expect,
                       "api": (lambda req, b=body: resp(200, b))})
     cases += error_cases() + transport_cases() + redirect_cases() + token_cases()
-    cases += paging_cases() + header_text_cases() + export_cases() + bytes_cases()
+    cases += paging_cases() + header_text_cases() + export_cases() + bytes_cases() + reload_cases()
     names = set()
     for c in cases:
         label = "h-" + c["name"]
