@@ -185,6 +185,12 @@ ALTER SEQUENCE evil.fired_count RESTART;
 -- trigger, the runners (pacing on), a failure and its retry, a workflow that
 -- cannot run now, onboarding, offboarding, reactivation and sync.
 ------------------------------------------------------------------------------
+-- Every call of a procedure from here on is counted (section 5 checks that
+-- each procedure of the extension ran under the traps).
+SET track_functions = 'pl';
+SELECT count(pg_stat_reset_single_function_counters(p.oid)) >= 0 AS counters_reset
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud') AND p.prokind = 'p';
 CREATE TABLE public.customers (id integer PRIMARY KEY, email text, churned boolean NOT NULL DEFAULT false);
 CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned ON public.customers
     FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', 'churned', 'admin_email=email');
@@ -210,6 +216,8 @@ CALL qlikcloud.qlik_create_customer_tenant('6');
 CALL qlikcloud.qlik_add_tenant_admin('6');
 CALL qlikcloud.qlik_configure_tenant('6');
 CALL qlikcloud.qlik_deploy_app('6');
+-- An onboarding from psql that succeeds (the one above stopped at its fault).
+CALL qlikcloud.qlik_onboard('7');
 RESET search_path;
 SELECT last_value AS fired_as_superuser, is_called FROM evil.fired_count;
 
@@ -238,6 +246,21 @@ SELECT trap, count(*) AS fired FROM evil.fired GROUP BY 1 ORDER BY 1;
 SELECT rolsuper AS evil_is_superuser FROM pg_roles WHERE rolname = 'qt_evil';
 SELECT customer_key, state, failed_step FROM qlikcloud.managed_tenants ORDER BY 1;
 SELECT workflow, customer_key, state, attempts FROM qlikcloud.jobs ORDER BY id;
+-- Every procedure of the extension and every workflow ran above, under the
+-- traps: a new one must be added to sections 3 and 4.
+SELECT pg_stat_force_next_flush();
+SELECT p.oid::regprocedure AS procedure_not_run_under_traps
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud') AND p.prokind = 'p'
+  AND coalesce(pg_stat_get_function_calls(p.oid), 0) = 0
+ORDER BY 1;
+SELECT w AS workflow_not_run_under_traps
+FROM regexp_matches((SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+                     WHERE c.conname = 'jobs_workflow_check' AND c.conrelid = 'qlikcloud.jobs'::regclass),
+                    '''([a-z_]+)''', 'g') AS m(w0), LATERAL (SELECT m.w0[1] AS w) AS x
+WHERE NOT EXISTS (SELECT FROM qlikcloud.jobs j WHERE j.workflow = x.w AND j.attempts > 0)
+ORDER BY 1;
+RESET track_functions;
 
 ------------------------------------------------------------------------------
 -- 6. The internal helpers: qlikcloud_user can neither use their schema nor
