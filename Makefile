@@ -16,6 +16,7 @@ OBJS = \
 	src/answer.o \
 	src/credentials.o \
 	src/auth.o \
+	src/shared_tokens.o \
 	src/client.o \
 	src/api.o \
 	src/procedures.o \

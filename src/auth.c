@@ -8,8 +8,10 @@
  * of calls costs one token request per token lifetime; when Qlik refuses a
  * cached token anyway (401), client.c drops it here and asks once more.
  *
- * Tokens live only in this backend's memory, never in a table, a setting or
- * a message, and are zeroed when replaced.  A change to the credential's row
+ * Tokens live only in this backend's memory (and, when the library is
+ * preloaded, in the server's shared memory, where the other backends find
+ * them: shared_tokens.c), never in a table, a setting or a message, and are
+ * zeroed when replaced.  A change to the credential's row
  * (new secret, scopes, client id) changes its updated_at, which retires the
  * tokens it issued.
  */
@@ -29,8 +31,9 @@
 #include "auth.h"
 #include "errors.h"
 #include "http.h"
+#include "shared_tokens.h"
 
-#define TOKEN_KEY_LEN (NAMEDATALEN + 256 + 2)
+#define TOKEN_KEY_LEN QLIK_TOKEN_KEY_LEN
 #define MAX_TOKEN_LIFETIME (24 * 3600.0)	/* seconds */
 #define MAX_TOKEN_LEN 16384
 
@@ -85,6 +88,7 @@ qlik_forget_token(const QlikCredential *cred, const char *host)
 
 	token_key(key, cred, host);
 	e = hash_search(cache(), key, HASH_FIND, NULL);
+	qlik_shared_token_forget(key, e != NULL ? e->token : NULL);
 	if (e != NULL)
 	{
 		clear_token(e);
@@ -236,6 +240,23 @@ request_token(QlikCredential *cred, const char *host, double *lifetime)
 	return token;
 }
 
+/* Keep a copy of token in this backend's cache until refresh_at. */
+static void
+remember(const char *key, const QlikCredential *cred, TimestampTz refresh_at, const char *token)
+{
+	TokenEntry *e;
+	bool		found;
+
+	e = hash_search(cache(), key, HASH_ENTER, &found);
+	if (found)
+		clear_token(e);
+	else
+		e->token = NULL;		/* in case the copy below fails */
+	e->token = MemoryContextStrdup(TopMemoryContext, token);
+	e->cred_updated_at = cred->updated_at;
+	e->refresh_at = refresh_at;
+}
+
 /*
  * A token for this credential on this host: the cached one if it is not
  * near its expiry, else a new one.  Returns a palloc'd copy.  The
@@ -246,11 +267,11 @@ qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
 {
 	char		key[TOKEN_KEY_LEN];
 	TokenEntry *e;
-	bool		found;
 	TimestampTz now = GetCurrentTimestamp();
 	char	   *token;
 	double		lifetime = 0;
 	double		margin;
+	TimestampTz refresh_at;
 
 	token_key(key, cred, host);
 	e = hash_search(cache(), key, HASH_FIND, NULL);
@@ -262,6 +283,16 @@ qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
 		return pstrdup(e->token);
 	}
 
+	/* Another backend's token (preloaded library), or this one asks. */
+	token = qlik_shared_token_get(key, cred->updated_at, &refresh_at);
+	if (token != NULL)
+	{
+		*from_cache = true;
+		qlik_credential_forget_secret(cred);
+		remember(key, cred, refresh_at, token);
+		return token;
+	}
+
 	*from_cache = false;
 	PG_TRY();
 	{
@@ -271,6 +302,7 @@ qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
 	{
 		/* A failed request (cancel, timeout, 401...) forgets it too. */
 		qlik_credential_forget_secret(cred);
+		qlik_shared_token_release(key);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -278,13 +310,8 @@ qlik_access_token(QlikCredential *cred, const char *host, bool *from_cache)
 
 	/* Refresh a little early: a tenth of the lifetime, a minute at most. */
 	margin = Min(lifetime / 10.0, 60.0);
-	e = hash_search(cache(), key, HASH_ENTER, &found);
-	if (found)
-		clear_token(e);
-	else
-		e->token = NULL;		/* in case the copy below fails */
-	e->token = MemoryContextStrdup(TopMemoryContext, token);
-	e->cred_updated_at = cred->updated_at;
-	e->refresh_at = now + (TimestampTz) ((lifetime - margin) * USECS_PER_SEC);
+	refresh_at = now + (TimestampTz) ((lifetime - margin) * USECS_PER_SEC);
+	qlik_shared_token_put(key, cred->updated_at, refresh_at, token);
+	remember(key, cred, refresh_at, token);
 	return token;
 }

@@ -16,6 +16,7 @@
 #include "utils/guc.h"
 
 #include "http.h"
+#include "shared_tokens.h"
 
 PG_MODULE_MAGIC;
 
@@ -130,4 +131,7 @@ _PG_init(void)
 							   qlik_http_check_connect_to, NULL, NULL);
 
 	MarkGUCPrefixReserved("qlikcloud");
+
+	/* Tokens shared by the server's backends, if preloaded. */
+	qlik_shared_tokens_init();
 }
