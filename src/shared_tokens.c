@@ -224,7 +224,12 @@ qlik_shared_token_get(const char *key, TimestampTz updated_at, TimestampTz *refr
 			len = -1;			/* another backend is asking: wait */
 		else if ((s = claim(key, r)) != NULL)
 		{
-			/* This backend asks. */
+			/*
+			 * This backend asks.  What the slot holds is no token for this
+			 * credential row (another row's, or one due for refresh): gone,
+			 * so that no backend takes it for this row's meanwhile.
+			 */
+			clear_slot(s);
 			s->asking_pid = MyProcPid;
 			s->cred_updated_at = updated_at;
 		}
