@@ -35,6 +35,7 @@ OBJS = \
 	src/temp_contents.o \
 	src/apps.o \
 	src/reloads.o \
+	src/template_files.o \
 	src/watch.o
 
 # The install script is put together from one file per concern under

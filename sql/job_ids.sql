@@ -5,7 +5,7 @@
 \set VERBOSITY terse
 SET client_min_messages = warning;
 \! $FAKECTL POST /reset >/dev/null
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions RESTART IDENTITY CASCADE;
 INSERT INTO qlikcloud.jobs (id, workflow, customer_key) VALUES (-5, 'sync', NULL), (-2147483647, 'sync', 'k');
 SELECT (qlikcloud.qlik_claim_job(-5)).id;
 SELECT (qlikcloud.qlik_held_job(-5)).id;

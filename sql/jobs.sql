@@ -9,7 +9,7 @@ SET client_min_messages = warning;
 \! $FAKECTL POST /reset >/dev/null
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
 SET qlikcloud.max_attempts = 1;
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins, template_app_name)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}', 'Sales Template');

@@ -6,7 +6,7 @@
 SET client_min_messages = warning;
 \! $FAKECTL POST /reset >/dev/null
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source) VALUES ('source.us.qlikcloud.com');
 INSERT INTO qlikcloud.managed_tenants (customer_key, region, alias_hostname, state, tenant_id, hostname)

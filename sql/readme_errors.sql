@@ -74,7 +74,7 @@ ORDER BY 1::text;
 -- 6. Workflows.
 \! $FAKECTL POST /reset >/dev/null
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}');

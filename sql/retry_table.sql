@@ -24,7 +24,7 @@ FROM unnest(ARRAY['22021', '22003', '22P05', '22P02', '54001', '42883', '55000',
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
 SET qlikcloud.max_attempts = 1;
 SET qlikcloud.max_response_size = '1MB';
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}');

@@ -9,7 +9,7 @@ SET qlikcloud.max_attempts = 1;
 SET qlikcloud.timeout = '2s';
 \! $FAKECTL POST /reset >/dev/null
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 \set pem `cat $QLIKCLOUD_TOP/test/seeds/jwt-public.pem`
 -- A settings row, with one column replaced.

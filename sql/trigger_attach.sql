@@ -7,7 +7,7 @@
 -- change later, at the INSERT).
 \set VERBOSITY terse
 SET client_min_messages = warning;
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions RESTART IDENTITY CASCADE;
 CREATE EXTENSION IF NOT EXISTS citext;
 CREATE ROLE qt_owner;                 -- owns a customers table: no superuser
 GRANT qlikcloud_user TO qt_owner;

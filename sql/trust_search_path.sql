@@ -17,7 +17,7 @@ SET client_min_messages = warning;
 \! $FAKECTL POST /reset >/dev/null
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
 SET qlikcloud.max_attempts = 1;
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 \set pem `cat $QLIKCLOUD_TOP/test/seeds/jwt-public.pem`
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins, jwt_issuer, jwt_key_id,
@@ -218,6 +218,11 @@ CALL qlikcloud.qlik_configure_tenant('6');
 CALL qlikcloud.qlik_deploy_app('6');
 -- An onboarding from psql that succeeds (the one above stopped at its fault).
 CALL qlikcloud.qlik_onboard('7');
+-- A template version rolled out (canary, then the rest), and deployed by hand.
+SELECT (qlikcloud.qlik_register_template_version('default', 'v2')).id AS tv \gset
+SELECT (qlikcloud.qlik_start_rollout(:tv, canary => 1)).state AS rollout;
+CALL qlikcloud.qlik_run_jobs();
+CALL qlikcloud.qlik_deploy_app('6', :tv);
 RESET search_path;
 SELECT last_value AS fired_as_superuser, is_called FROM evil.fired_count;
 
@@ -235,6 +240,12 @@ CALL qlikcloud.qlik_run_jobs(retry_delay => '0');
 CALL qlikcloud.qlik_run_jobs(retry_delay => '0');
 CALL qlikcloud.qlik_offboard('5');
 CALL qlikcloud.qlik_sync_tenants();
+SELECT (qlikcloud.qlik_register_template_version('default', 'v3')).id AS tv \gset
+SELECT (qlikcloud.qlik_start_rollout(:tv, canary => 0)).state AS rollout;
+SELECT (qlikcloud.qlik_pause_rollout(r.id)).state AS rollout FROM qlikcloud.rollouts r WHERE r.state OPERATOR(pg_catalog.=) 'running';
+SELECT (qlikcloud.qlik_resume_rollout(r.id)).state AS rollout FROM qlikcloud.rollouts r WHERE r.state OPERATOR(pg_catalog.=) 'paused';
+CALL qlikcloud.qlik_run_jobs();
+CALL qlikcloud.qlik_deploy_app('1');
 RESET search_path;
 RESET ROLE;
 
@@ -261,6 +272,8 @@ FROM regexp_matches((SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
 WHERE NOT EXISTS (SELECT FROM qlikcloud.jobs j WHERE j.workflow = x.w AND j.attempts > 0)
 ORDER BY 1;
 RESET track_functions;
+SELECT r.id, r.state, x.customer_key, x.state FROM qlikcloud.rollouts r JOIN qlikcloud.rollout_targets x ON x.rollout_id = r.id
+ORDER BY 1, 3;
 
 ------------------------------------------------------------------------------
 -- 6. The internal helpers: qlikcloud_user can neither use their schema nor

@@ -13,7 +13,7 @@ SET qlikcloud.max_attempts = 1;
 -- A request cut off (a dropped answer) may land at Qlik until qlikcloud.timeout has
 -- passed: a rerun waits that long first. Short here: the fake answers at once.
 SET qlikcloud.timeout = '2s';
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 
 -- Tenants of the fake created through the API, with what each holds.
@@ -152,6 +152,9 @@ SELECT qt.fault_for(customer_key, fault) AS f FROM qt.faults WHERE customer_key 
 \setenv F :f
 \! $FAKECTL POST /faults "$F" >/dev/null
 CALL qlikcloud.qlik_onboard('f-assignment');
+-- The template is exported once per version, into a file of the server:
+-- removed, the next deploy exports it again (and fails here).
+SELECT qlikcloud.qlik_template_file_remove(file_name) AS removed, exports FROM qlikcloud.template_versions;
 SELECT qt.fault_for(customer_key, fault) AS f FROM qt.faults WHERE customer_key = 'f-export' \gset
 \setenv F :f
 \! $FAKECTL POST /faults "$F" >/dev/null
@@ -168,6 +171,9 @@ SELECT customer_key, state, failed_step, last_sqlstate FROM qlikcloud.managed_te
 WHERE customer_key LIKE 'f-%' ORDER BY 1;
 \! $FAKECTL DELETE /faults >/dev/null
 SELECT format('CALL qlikcloud.qlik_onboard(%L)', customer_key) FROM qt.faults \gexec
+-- The template's file downloaded again: one export (since the counters were reset), not one per customer.
+\! $FAKECTL count source.us.qlikcloud.com '/api/v1/apps/*/export' POST 201
+SELECT sha256 = (qlikcloud.qlik_template_file_info(file_name)).sha256 AS file_intact FROM qlikcloud.template_versions;
 
 -- Creation refused by Qlik: 503 (did Qlik act? unknown), or the answer
 -- lost (it did). Neither is retried blindly: the workflow stops for an

@@ -134,6 +134,14 @@ CREATE TABLE qlikcloud.managed_tenants (
     last_sqlstate        text,
     failed_step          text,
     failed_at            timestamptz,
+    -- Columns added since 0.2.0 come last, where ALTER TABLE ... ADD COLUMN
+    -- puts them in an upgraded database.
+    -- Template versions (75_templates.sql): the one published, and the one
+    -- staged (imported next to it, not yet published) with its copy.
+    template_version_id  bigint,
+    staging_version_id   bigint,
+    staging_app_id       text,
+    version_deployed_at  timestamptz,
     CONSTRAINT managed_tenants_alias_key UNIQUE (alias_hostname),
     CONSTRAINT managed_tenants_tenant_check CHECK ((tenant_id IS NULL) = (hostname IS NULL))
 );
@@ -1202,15 +1210,16 @@ BEGIN
 END
 $$;
 
--- stage_app: a copy of the template app in the development space.
+-- stage_app: a copy of the template app in the development space, from
+-- the file of the template's current version (exported once per version,
+-- not once per tenant: 75_templates.sql).
 CREATE FUNCTION qlikcloud.qlik_step_stage_app(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
     s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    source text := coalesce(s.template_source, s.license_source);
-    template text;
+    v qlikcloud.template_versions;
     staged text;
 BEGIN
     IF t.staged_app_id IS NOT NULL THEN
@@ -1218,31 +1227,25 @@ BEGIN
     ELSIF s.template_app_name IS NULL THEN
         RETURN 'no template app configured';
     END IF;
-    -- The template: the oldest app of that name that is not a published copy.
-    SELECT i.resource_id INTO template
-    FROM qlikcloud.qlik_list_items(source, resource_type => 'app', name => s.template_app_name) AS i
-    WHERE i.name = s.template_app_name
-    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at LIMIT 1;
-    IF template IS NULL THEN
-        RAISE EXCEPTION 'no app named "%" in %', s.template_app_name, source USING ERRCODE = 'QK404';
-    END IF;
+    v := qlikcloud.qlik_current_template_version(t.profile);
     -- An earlier attempt may have imported it without recording it.
     SELECT i.resource_id INTO staged
     FROM qlikcloud.qlik_list_items(t.hostname, resource_type => 'app', name => s.template_app_name,
                                    space_id => coalesce(t.dev_space_id, 'personal')) AS i
     WHERE i.name = s.template_app_name ORDER BY i.created_at LIMIT 1;
     IF staged IS NULL THEN
-        staged := (qlikcloud.qlik_copy_app(source, template, t.hostname, t.dev_space_id,
-                                           name => s.template_app_name)).id;
+        staged := (qlikcloud.qlik_import_template_version(t.hostname, t.dev_space_id, s.template_app_name, v.id)).id;
     END IF;
-    UPDATE qlikcloud.managed_tenants m SET template_app_id = template, staged_app_id = staged
+    UPDATE qlikcloud.managed_tenants m SET template_app_id = v.app_id, staged_app_id = staged,
+        staging_version_id = v.id
     WHERE m.customer_key = t.customer_key;
-    RETURN 'staged app ' || staged || ' from ' || template;
+    RETURN 'staged app ' || staged || ' from ' || v.app_id;
 END
 $$;
 
 -- publish_app: the staged app published to the managed space (republished
--- over the published copy if an earlier attempt made one).
+-- over the published copy if an earlier attempt made one); its version
+-- recorded.
 CREATE FUNCTION qlikcloud.qlik_step_publish_app(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -1256,7 +1259,10 @@ BEGIN
         RETURN 'no staged app or no managed space';
     END IF;
     published := (qlikcloud.qlik_publish_or_republish_app(t.hostname, t.staged_app_id, t.managed_space_id)).id;
-    UPDATE qlikcloud.managed_tenants m SET published_app_id = published, deployed_at = pg_catalog.now()
+    UPDATE qlikcloud.managed_tenants m SET published_app_id = published, deployed_at = pg_catalog.now(),
+        template_version_id = coalesce(m.staging_version_id, m.template_version_id), staging_version_id = NULL,
+        version_deployed_at = CASE WHEN m.staging_version_id IS NOT NULL THEN pg_catalog.now()
+                                   ELSE m.version_deployed_at END
     WHERE m.customer_key = t.customer_key;
     RETURN 'published app ' || published;
 END
@@ -1478,9 +1484,9 @@ COMMENT ON FUNCTION qlikcloud.qlik_step_spaces(text, jsonb) IS
 COMMENT ON FUNCTION qlikcloud.qlik_step_space_assignment(text, jsonb) IS
 'Step space_assignment: the group''s group_space_roles in the managed space.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_stage_app(text, jsonb) IS
-'Step stage_app: a copy of template_app_name (from template_source) in the development space (found by name if an earlier attempt imported it).';
+'Step stage_app: a copy of template_app_name (from template_source) in the development space (found by name if an earlier attempt imported it), uploaded from the file of the template''s current version (exported once per version).';
 COMMENT ON FUNCTION qlikcloud.qlik_step_publish_app(text, jsonb) IS
-'Step publish_app: the staged app published to the managed space (republished over an earlier published copy).';
+'Step publish_app: the staged app published to the managed space (republished over an earlier published copy); its template version recorded.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_mark_ready(text, jsonb) IS
 'Step mark_ready: the customer is onboarded (state ready).';
 COMMENT ON FUNCTION qlikcloud.qlik_step_deactivate(text, jsonb) IS

@@ -24,7 +24,9 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_tem
         WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
         WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
                                     'spaces', 'space_assignment']
-        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app']
+        -- A tenant deployed before gets the template's current version.
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app', 'stage_version', 'publish_version']
+        WHEN workflow = 'deploy_version' THEN ARRAY['stage_version', 'publish_version']
         WHEN workflow = 'offboard' THEN ARRAY['deactivate']
         WHEN workflow = 'sync' THEN ARRAY['sync']
     END
@@ -37,7 +39,7 @@ CREATE TABLE qlikcloud.jobs (
     workflow          text NOT NULL
                       CONSTRAINT jobs_workflow_check
                       CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
-                                          'deploy_app', 'offboard', 'reactivate', 'sync')),
+                                          'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version')),
     customer_key      text,
     args              jsonb NOT NULL DEFAULT '{}',
     state             text NOT NULL DEFAULT 'queued'
@@ -184,8 +186,18 @@ SELECT pg_catalog.pg_extension_config_dump('qlikcloud.rate_stats', '');
 CREATE FUNCTION qlikcloud.qlik_step_shared_calls(step text, t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
 RETURNS TABLE (host text, tier integer, calls integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT v.host, v.tier, v.calls
-    FROM (VALUES
+    SELECT c.host, c.tier, c.calls
+    FROM (SELECT
+              -- the newest version of the profile's template known, its file here; any version's not
+              (count(*) > 0)::integer AS known,
+              coalesce(bool_or(tv.sha256 IS NOT NULL AND tv.file_removed_at IS NULL
+                               AND tv.id = (SELECT max(u.id) FROM qlikcloud.template_versions u
+                                            WHERE u.source = tv.source AND u.app_name = tv.app_name)), false)::integer
+                  AS fetched,
+              coalesce(bool_or(tv.sha256 IS NULL OR tv.file_removed_at IS NOT NULL), false)::integer AS unfetched
+          FROM qlikcloud.template_versions tv
+          WHERE tv.source = coalesce(s.template_source, s.license_source) AND tv.app_name = s.template_app_name) AS v,
+         LATERAL (VALUES
         ('preflight', s.license_source, 1, CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 3 ELSE 0 END),
         ('preflight', qlikcloud.qlik_register_host(t.region), 1,
                       CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
@@ -198,14 +210,23 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('create_tenant', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
         ('add_admin', coalesce(s.admin_source, s.license_source), 1,
                       CASE WHEN t.admin_user_id IS NULL AND t.admin_subject IS NULL THEN 1 ELSE 0 END),
+        -- The template is listed until a version is known, exported (tier 2) and
+        -- downloaded (tier 1) until its file is (75_templates.sql).
         ('stage_app', coalesce(s.template_source, s.license_source), 1,
-                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 2 ELSE 0 END),
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL
+                           THEN 2 - v.known - v.fetched ELSE 0 END),
         ('stage_app', coalesce(s.template_source, s.license_source), 2,
-                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 1 ELSE 0 END),
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 1 - v.fetched ELSE 0 END),
+        -- A deploy of another version: the template looked up (deploy_app),
+        -- and a version whose file is not here yet exported and downloaded.
+        ('stage_version', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN s.template_app_name IS NOT NULL THEN 1 + v.unfetched ELSE 0 END),
+        ('stage_version', coalesce(s.template_source, s.license_source), 2,
+                      CASE WHEN s.template_app_name IS NOT NULL THEN v.unfetched ELSE 0 END),
         ('deactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 0 ELSE 1 END),
         ('reactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.state = 'deactivated' THEN 1 ELSE 0 END)
-    ) AS v (step, host, tier, calls)
-    WHERE v.step = $1 AND v.calls > 0 AND v.host IS NOT NULL
+    ) AS c (step, host, tier, calls)
+    WHERE c.step = $1 AND c.calls > 0 AND c.host IS NOT NULL
     UNION ALL
     SELECT qlikcloud.qlik_register_host(m.region), 1, count(*)::integer
     FROM qlikcloud.managed_tenants m
@@ -300,7 +321,7 @@ DECLARE
 BEGIN
     IF qlikcloud.qlik_workflow_steps($1) IS NULL THEN
         RAISE EXCEPTION 'unknown workflow "%"', $1 USING ERRCODE = '22023',
-            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync.';
+            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync, deploy_version.';
     END IF;
     IF $2 IS NULL AND $1 <> 'sync' THEN
         RAISE EXCEPTION 'customer_key must not be NULL' USING ERRCODE = '22004';
@@ -1131,15 +1152,16 @@ $$;
 COMMENT ON PROCEDURE qlikcloud.qlik_configure_tenant(text) IS
 'Seed step 3: group and license settings, web integration, JWT identity provider, group, spaces, the group''s roles in the managed space.';
 
-CREATE PROCEDURE qlikcloud.qlik_deploy_app(customer_key text)
+CREATE PROCEDURE qlikcloud.qlik_deploy_app(customer_key text, version_id bigint DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_deploy_app');
-    CALL qlikcloud.qlik_run_workflow('deploy_app', customer_key);
+    CALL qlikcloud.qlik_run_workflow('deploy_app', customer_key, pg_catalog.jsonb_strip_nulls(
+        pg_catalog.jsonb_build_object('version', version_id)));
 END
 $$;
-COMMENT ON PROCEDURE qlikcloud.qlik_deploy_app(text) IS
-'Seed step 4: the template app copied to the development space and published to the managed space.';
+COMMENT ON PROCEDURE qlikcloud.qlik_deploy_app(text, bigint) IS
+'Seed step 4: the template app copied to the development space and published to the managed space. A tenant deployed before gets version_id (NULL: the template''s current version, looked up in its source and registered if it changed), republished over its published app, which keeps its id.';
 
 CREATE PROCEDURE qlikcloud.qlik_offboard(customer_key text, purge_after_days integer DEFAULT NULL)
 LANGUAGE plpgsql AS $$

@@ -185,3 +185,1074 @@ COMMENT ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, 
 'As qlik_request, for any body and any answer: sends body (bytea) with content_type (default application/octet-stream; multipart/form-data with its boundary for forms), and returns the answer''s status, headers, content type and bytes as they came (NULL when it has none). Error statuses raise an ERROR with SQLSTATE QKnnn.';
 REVOKE ALL ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION qlikcloud.qlik_request_bytes(text, text, text, bytea, text, jsonb) TO qlikcloud_user;
+
+------------------------------------------------------------------------------
+-- Template versions and rollouts (75_templates.sql, 82_rollouts.sql): the
+-- registry's new columns, the versions and their files, the deploy steps,
+-- rollouts and their views; onboarding's stage_app and publish_app deploy a
+-- version from its file; deploy_app deploys the current version to a tenant
+-- deployed before (a new argument: the procedure is made again; nothing of
+-- a user's can depend on a procedure); the workflow deploy_version.
+------------------------------------------------------------------------------
+ALTER TABLE qlikcloud.managed_tenants
+    ADD COLUMN template_version_id bigint,
+    ADD COLUMN staging_version_id bigint,
+    ADD COLUMN staging_app_id text,
+    ADD COLUMN version_deployed_at timestamptz;
+ALTER TABLE qlikcloud.jobs DROP CONSTRAINT jobs_workflow_check;
+ALTER TABLE qlikcloud.jobs ADD CONSTRAINT jobs_workflow_check
+    CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
+                        'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version'));
+------------------------------------------------------------------------------
+-- Template versions: the template app as the registry knows it, exported
+-- once per version and deployed to each tenant from a file on the server.
+--
+-- A version is an app of a source tenant at a moment (its label: given, or
+-- the app's modification time). Its first deploy exports it and downloads
+-- the export to a file under the data directory (qlik_template_file_*,
+-- src/template_files.c), once, whatever the number of tenants (concurrent
+-- runners wait on the version's row); every deploy uploads that file after
+-- checking its SHA-256. Deploying a version to a tenant imports it next to
+-- the published app (the staged copy, in the development space, named after
+-- the version so that a rerun finds what an interrupted import made), then
+-- republishes it over the published app, which keeps its id, and deletes the
+-- staged copy it replaces.
+------------------------------------------------------------------------------
+
+CREATE TABLE qlikcloud.template_versions (
+    id              bigserial PRIMARY KEY,
+    source          text NOT NULL,
+    app_id          text NOT NULL,
+    app_name        text NOT NULL,
+    label           text NOT NULL
+                    CONSTRAINT template_versions_label_check CHECK (label <> '' AND length(label) <= 100),
+    app_modified    timestamptz,
+    file_name       text NOT NULL UNIQUE
+                    DEFAULT pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '') || '.qvf'
+                    CONSTRAINT template_versions_file_name_check CHECK (file_name ~ '^[0-9a-f]{32}\.qvf$'),
+    sha256          text,
+    size            bigint,
+    exports         integer NOT NULL DEFAULT 0,
+    exported_at     timestamptz,
+    file_removed_at timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by      name NOT NULL DEFAULT session_user,
+    CONSTRAINT template_versions_version_key UNIQUE (source, app_id, label)
+);
+COMMENT ON TABLE qlikcloud.template_versions IS
+'Versions of template apps: an app (app_id) of a source tenant at a moment (label: given, or the app''s modification time), deployed to tenants under app_name. Its export is downloaded once, to file_name under the data directory''s qlikcloud_templates/ (sha256, size; exports counts the downloads), and removed when no rollout needs it (file_removed_at). No secrets.';
+COMMENT ON COLUMN qlikcloud.template_versions.app_name IS
+'The name of the app in each tenant (the profile''s template_app_name); the staged copy of a version is named "<app_name> [<label>]".';
+COMMENT ON COLUMN qlikcloud.template_versions.exports IS
+'How many times the version''s export was downloaded, as committed: 1, unless its file was removed or changed and needed again. (A download kept by a deploy that then failed is reused, and counted once.)';
+
+REVOKE ALL ON qlikcloud.template_versions FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.template_versions TO qlikcloud_user;
+GRANT USAGE ON SEQUENCE qlikcloud.template_versions_id_seq TO qlikcloud_user;
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.template_versions', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.template_versions_id_seq', '');
+
+------------------------------------------------------------------------------
+-- The files (C): a name, never a path; the directory is the extension's own.
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_template_file_download(host text, temp_content_id text, file_name text,
+                                                      OUT size bigint, OUT sha256 text)
+AS 'MODULE_PATHNAME', 'qlik_template_file_download'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_template_file_download(text, text, text) IS
+'Downloads a temporary content (an export) to the template file file_name (under the data directory''s qlikcloud_templates/; written whole, then renamed), and returns its size and SHA-256 (hex).';
+
+CREATE FUNCTION qlikcloud.qlik_template_file_upload(host text, file_name text, sha256 text, filename text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'qlik_template_file_upload'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_template_file_upload(text, text, text, text) IS
+'Uploads the template file file_name as a temporary content, after checking that its SHA-256 is sha256 (58P01 if the file is missing, XX001 if it changed); returns the temporary content''s id.';
+
+CREATE FUNCTION qlikcloud.qlik_template_file_info(file_name text, OUT size bigint, OUT sha256 text)
+AS 'MODULE_PATHNAME', 'qlik_template_file_info'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_template_file_info(text) IS
+'The size and SHA-256 of the template file file_name, NULLs if there is none.';
+
+CREATE FUNCTION qlikcloud.qlik_template_file_remove(file_name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'qlik_template_file_remove'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_template_file_remove(text) IS
+'Removes the template file file_name; false if there was none.';
+
+------------------------------------------------------------------------------
+-- Versions
+------------------------------------------------------------------------------
+
+-- The label a version gets from the app's modification time.
+CREATE FUNCTION qlikcloud.qlik_template_label(modified timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT to_char(modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_template_label(timestamptz) IS
+'The label of a version registered without one: the app''s modification time, in UTC (2026-11-29T18:00:00.000Z).';
+
+-- A version of an app of a source, registered if new (a label is unique
+-- per source and app).
+CREATE FUNCTION qlikcloud.qlik_add_template_version(source text, app_id text, app_name text, label text,
+                                                    app_modified timestamptz)
+RETURNS qlikcloud.template_versions
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions;
+BEGIN
+    INSERT INTO qlikcloud.template_versions AS t (source, app_id, app_name, label, app_modified)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT ON CONSTRAINT template_versions_version_key DO NOTHING
+    RETURNING * INTO v;
+    IF v.id IS NULL THEN
+        SELECT * INTO v FROM qlikcloud.template_versions t WHERE t.source = $1 AND t.app_id = $2 AND t.label = $4;
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_add_template_version(text, text, text, text, timestamptz) IS
+'The version of app_id of source labelled label, registered (with app_name and app_modified) if it is new.';
+
+-- Registers a version of a profile's template (the app of template_app_name
+-- in the template source, or app_id there), or returns the one registered.
+CREATE FUNCTION qlikcloud.qlik_register_template_version(profile text DEFAULT 'default', label text DEFAULT NULL,
+                                                         app_id text DEFAULT NULL)
+RETURNS qlikcloud.template_versions
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(profile);
+    src text := coalesce(s.template_source, s.license_source);
+    app qlikcloud.app;
+    v qlikcloud.template_versions;
+BEGIN
+    IF s.template_app_name IS NULL THEN
+        RAISE EXCEPTION 'profile "%" deploys no template app', s.profile USING ERRCODE = 'QKW02',
+            HINT = 'Set template_app_name in qlikcloud.workflow_settings.';
+    ELSIF label IS NOT NULL AND (btrim(label) = '' OR length(label) > 100) THEN
+        RAISE EXCEPTION 'a version label is 1 to 100 characters' USING ERRCODE = '22023';
+    END IF;
+    IF app_id IS NULL THEN
+        app_id := qlikcloud.qlik_template_app(src, s.template_app_name);
+        IF app_id IS NULL THEN
+            RAISE EXCEPTION 'no app named "%" in %', s.template_app_name, src USING ERRCODE = 'QK404';
+        END IF;
+    END IF;
+    app := qlikcloud.qlik_get_app(src, app_id);
+    IF app.published THEN
+        RAISE EXCEPTION 'app % of % is a published copy', app_id, src USING ERRCODE = '22023',
+            HINT = 'A template version is an app of a shared or personal space (published apps cannot be exported).';
+    END IF;
+    RETURN qlikcloud.qlik_add_template_version(src, app.id, s.template_app_name,
+                                               coalesce(label, qlikcloud.qlik_template_label(app.modified)),
+                                               app.modified);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_register_template_version(text, text, text) IS
+'Registers a version of a profile''s template app: the app of template_app_name in the template source (or app_id there), labelled label or by its modification time; returns it (the one registered before, if that source, app and label are known). Nothing is exported until the version is first deployed.';
+
+-- The version new deploys of a profile use: the newest registered for its
+-- template (source and app name); with refresh, or when there is none, the
+-- template as the source has it now (registered if it changed).
+CREATE FUNCTION qlikcloud.qlik_current_template_version(profile text DEFAULT 'default', refresh boolean DEFAULT false)
+RETURNS qlikcloud.template_versions
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(profile);
+    src text := coalesce(s.template_source, s.license_source);
+    v qlikcloud.template_versions;
+    item qlikcloud.item;
+BEGIN
+    IF s.template_app_name IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO v FROM qlikcloud.template_versions t
+    WHERE t.source = src AND t.app_name = s.template_app_name ORDER BY t.id DESC LIMIT 1;
+    IF v.id IS NOT NULL AND NOT refresh THEN
+        RETURN v;
+    END IF;
+    -- The template: the oldest app of that name that is not a published copy.
+    SELECT * INTO item
+    FROM qlikcloud.qlik_list_items(src, resource_type => 'app', name => s.template_app_name) AS i
+    WHERE i.name = s.template_app_name
+    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at LIMIT 1;
+    IF item.resource_id IS NULL THEN
+        RAISE EXCEPTION 'no app named "%" in %', s.template_app_name, src USING ERRCODE = 'QK404';
+    END IF;
+    -- The newest version is current unless the app changed since it was registered.
+    IF v.id IS NOT NULL AND (v.app_id <> item.resource_id OR v.app_modified >= item.updated_at) THEN
+        RETURN v;
+    END IF;
+    SELECT * INTO v FROM qlikcloud.template_versions t
+    WHERE t.source = src AND t.app_id = item.resource_id AND t.app_modified = item.updated_at
+    ORDER BY t.id DESC LIMIT 1;
+    IF v.id IS NULL THEN
+        v := qlikcloud.qlik_add_template_version(src, item.resource_id, s.template_app_name,
+                                                 qlikcloud.qlik_template_label(item.updated_at), item.updated_at);
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_current_template_version(text, boolean) IS
+'The version of a profile''s template that deploys use: the newest registered for its source and app name. With refresh (or when none is registered), the template app is looked up in the source, and registered as a new version if it was modified since (label: its modification time). NULL if the profile deploys no app.';
+
+-- The version, its file on this server ready: exported and downloaded by
+-- the first deploy that needs it (again if it was removed, or, with
+-- refetch, changed). Concurrent deploys wait on the version's row: one
+-- export per version.
+CREATE FUNCTION qlikcloud.qlik_template_version_file(version_id bigint, refetch boolean DEFAULT false)
+RETURNS qlikcloud.template_versions
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions;
+    export_id text;
+    f record;
+BEGIN
+    SELECT * INTO v FROM qlikcloud.template_versions t WHERE t.id = version_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no template version %', version_id USING ERRCODE = 'QKW02';
+    ELSIF v.sha256 IS NOT NULL AND v.file_removed_at IS NULL AND NOT refetch THEN
+        RETURN v;
+    END IF;
+    SELECT * INTO v FROM qlikcloud.template_versions t WHERE t.id = version_id FOR UPDATE;
+    -- Another deploy may have downloaded it while this one waited.
+    IF v.sha256 IS NOT NULL AND v.file_removed_at IS NULL
+       AND (NOT refetch OR (qlikcloud.qlik_template_file_info(v.file_name)).sha256 IS NOT DISTINCT FROM v.sha256) THEN
+        RETURN v;
+    END IF;
+    -- A deploy that downloaded it and then failed rolled its record back,
+    -- not the file (whole under its name: renamed once complete): kept.
+    IF v.sha256 IS NULL THEN
+        f := qlikcloud.qlik_template_file_info(v.file_name);
+        IF f.sha256 IS NOT NULL THEN
+            UPDATE qlikcloud.template_versions t
+            SET sha256 = f.sha256, size = f.size, exports = greatest(t.exports, 1),
+                exported_at = coalesce(t.exported_at, pg_catalog.now())
+            WHERE t.id = v.id RETURNING * INTO v;
+            RETURN v;
+        END IF;
+    END IF;
+    export_id := qlikcloud.qlik_export_app(v.source, v.app_id);
+    f := qlikcloud.qlik_template_file_download(v.source, export_id, v.file_name);
+    UPDATE qlikcloud.template_versions t
+    SET sha256 = f.sha256, size = f.size, exports = t.exports + 1, exported_at = pg_catalog.now(),
+        file_removed_at = NULL
+    WHERE t.id = v.id RETURNING * INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_template_version_file(bigint, boolean) IS
+'The template version with its file on this server: exported from its source and downloaded by the first caller that needs it (again if the file was removed, or, with refetch, if it changed); concurrent callers wait on the version''s row, so a version is exported once.';
+
+-- A copy of the version imported into a space of a tenant, from the file.
+CREATE FUNCTION qlikcloud.qlik_import_template_version(host text, space_id text, name text, version_id bigint)
+RETURNS qlikcloud.app
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions := qlikcloud.qlik_template_version_file(version_id);
+    upload_id text;
+BEGIN
+    BEGIN
+        upload_id := qlikcloud.qlik_template_file_upload(host, v.file_name, v.sha256, v.app_name || '.qvf');
+    EXCEPTION WHEN undefined_file OR data_corrupted THEN
+        -- Removed or changed on the server since it was downloaded: again.
+        v := qlikcloud.qlik_template_version_file(version_id, refetch => true);
+        upload_id := qlikcloud.qlik_template_file_upload(host, v.file_name, v.sha256, v.app_name || '.qvf');
+    END;
+    RETURN qlikcloud.qlik_import_app(host, space_id, name, upload_id);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_import_template_version(text, text, text, bigint) IS
+'Imports a template version into a space of a tenant under a name, uploading the version''s file (exported once: qlik_template_version_file); each call makes a new app.';
+
+-- Removes the files no deploy needs any more: of versions that are not the
+-- newest of their template and that no running or paused rollout deploys.
+CREATE FUNCTION qlikcloud.qlik_prune_template_files()
+RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions;
+    n integer := 0;
+BEGIN
+    FOR v IN SELECT * FROM qlikcloud.template_versions t
+             WHERE t.sha256 IS NOT NULL AND t.file_removed_at IS NULL
+               AND EXISTS (SELECT FROM qlikcloud.template_versions u
+                           WHERE u.source = t.source AND u.app_name = t.app_name AND u.id > t.id)
+               AND NOT EXISTS (SELECT FROM qlikcloud.rollouts r
+                               WHERE r.version_id = t.id AND r.state IN ('running', 'paused'))
+             ORDER BY t.id FOR UPDATE SKIP LOCKED
+    LOOP
+        PERFORM qlikcloud.qlik_template_file_remove(v.file_name);
+        UPDATE qlikcloud.template_versions t SET file_removed_at = pg_catalog.now() WHERE t.id = v.id;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_prune_template_files() IS
+'Removes the files of template versions no deploy needs any more (not the newest version of their template, deployed by no running or paused rollout) and returns how many. Rollouts call it when they end.';
+
+------------------------------------------------------------------------------
+-- Steps: a version deployed to a tenant (workflow deploy_version, which
+-- rollouts queue, and deploy_app for a tenant deployed before)
+------------------------------------------------------------------------------
+
+-- The version a deploy_version or deploy_app job deploys: its rollout's, the
+-- one named in args, or the profile's current one (refreshed from the source).
+CREATE FUNCTION qlikcloud.qlik_job_template_version(t qlikcloud.managed_tenants, args jsonb)
+RETURNS qlikcloud.template_versions
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions;
+BEGIN
+    IF args->>'rollout' IS NOT NULL THEN
+        SELECT tv.* INTO v FROM qlikcloud.rollouts r JOIN qlikcloud.template_versions tv ON tv.id = r.version_id
+        WHERE r.id = (args->>'rollout')::bigint;
+    ELSIF args->>'version' IS NOT NULL THEN
+        SELECT * INTO v FROM qlikcloud.template_versions tv WHERE tv.id = (args->>'version')::bigint;
+    ELSE
+        RETURN qlikcloud.qlik_current_template_version(t.profile, refresh => true);
+    END IF;
+    IF v.id IS NULL THEN
+        RAISE EXCEPTION 'no template version for job arguments %', args USING ERRCODE = 'QKW02';
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_job_template_version(qlikcloud.managed_tenants, jsonb) IS
+'The template version a deploy job deploys to a tenant: its rollout''s (args rollout), the one of args version, else the profile''s current one, refreshed from the template source.';
+
+-- Deletes an app of a tenant; one already gone is fine.
+CREATE FUNCTION qlikcloud.qlik_delete_app(host text, app_id text)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_api(host, 'DELETE', '/api/v1/apps/' || qlikcloud.qlik_url_encode(app_id));
+    RETURN true;
+EXCEPTION WHEN SQLSTATE 'QK404' THEN
+    RETURN false;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_delete_app(text, text) IS
+'Deletes an app; false if there was no such app (deleted before).';
+
+-- stage_version: the version imported into the development space, next to
+-- the published app, under "<app name> [<label>]".
+CREATE FUNCTION qlikcloud.qlik_step_stage_version(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
+    r qlikcloud.rollouts;
+    v qlikcloud.template_versions;
+    staged_name text;
+    staged text;
+    extra integer := 0;
+    i record;
+BEGIN
+    IF args->>'rollout' IS NOT NULL THEN
+        SELECT * INTO r FROM qlikcloud.rollouts o WHERE o.id = (args->>'rollout')::bigint;
+        -- Paused or cancelled since this job was queued: not started.
+        IF r.state IS DISTINCT FROM 'running' THEN
+            UPDATE qlikcloud.rollout_targets g
+            SET state = CASE WHEN r.state = 'paused' THEN 'pending' ELSE 'cancelled' END, job_id = NULL,
+                note = 'rollout ' || coalesce(r.state, 'gone') || ' before this tenant started'
+            WHERE g.rollout_id = r.id AND g.customer_key = t.customer_key AND g.state = 'queued';
+            RETURN 'rollout ' || coalesce(r.state, 'gone') || ': not started';
+        ELSIF t.tenant_id IS NULL OR t.state IN ('deactivated', 'purged', 'cancelled') THEN
+            UPDATE qlikcloud.rollout_targets g SET state = 'skipped', note = 'tenant ' || t.state
+            WHERE g.rollout_id = r.id AND g.customer_key = t.customer_key AND g.state = 'queued';
+            RETURN 'tenant ' || t.state || ': skipped';
+        END IF;
+    END IF;
+    t := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    v := qlikcloud.qlik_job_template_version(t, args);
+    IF v.id IS NULL THEN
+        RETURN 'no template app configured';
+    ELSIF t.template_version_id = v.id AND t.published_app_id IS NOT NULL THEN
+        RETURN format('version %s published before', v.label);
+    ELSIF t.staging_version_id = v.id AND t.staging_app_id IS NOT NULL THEN
+        RETURN format('version %s staged before', v.label);
+    ELSIF t.dev_space_id IS NULL OR t.managed_space_id IS NULL THEN
+        RAISE EXCEPTION 'customer "%" has no development or managed space', t.customer_key USING ERRCODE = 'QKW02',
+            HINT = 'Configure it first: CALL qlikcloud.qlik_configure_tenant(...).';
+    END IF;
+    -- A copy of another version staged and never published (a rollout
+    -- cancelled, say): it would be an orphan.
+    IF t.staging_app_id IS NOT NULL AND t.staging_app_id IS DISTINCT FROM t.staged_app_id THEN
+        PERFORM qlikcloud.qlik_delete_app(t.hostname, t.staging_app_id);
+    END IF;
+    staged_name := v.app_name || ' [' || v.label || ']';
+    -- An earlier attempt may have imported it without recording it: keep
+    -- the oldest copy (any other is an orphan).
+    FOR i IN SELECT it.resource_id
+             FROM qlikcloud.qlik_list_items(t.hostname, resource_type => 'app', name => staged_name,
+                                            space_id => t.dev_space_id) AS it
+             WHERE it.name = staged_name AND it.resource_id IS DISTINCT FROM t.staged_app_id
+             ORDER BY it.created_at, it.resource_id
+    LOOP
+        IF staged IS NULL THEN
+            staged := i.resource_id;
+        ELSE
+            PERFORM qlikcloud.qlik_delete_app(t.hostname, i.resource_id);
+            extra := extra + 1;
+        END IF;
+    END LOOP;
+    IF staged IS NULL THEN
+        staged := (qlikcloud.qlik_import_template_version(t.hostname, t.dev_space_id, staged_name, v.id)).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET staging_version_id = v.id, staging_app_id = staged
+    WHERE m.customer_key = t.customer_key;
+    RETURN format('version %s staged as app %s', v.label, staged)
+           || CASE WHEN extra > 0 THEN format(' (%s extra copies deleted)', extra) ELSE '' END;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_step_stage_version(text, jsonb) IS
+'Step stage_version: the template version (the rollout''s, args version, or the profile''s current one) imported into the development space as "<app name> [<label>]", from the version''s file (exported once); an earlier attempt''s copy is found by that name. A rollout paused or cancelled before the tenant started: nothing done.';
+
+-- publish_version: the staged version republished over the published app
+-- (which keeps its id), the staged copy it replaces deleted. Every call is
+-- safe to repeat (a PUT, a DELETE): a rerun after a kill at any point ends
+-- the same.
+CREATE FUNCTION qlikcloud.qlik_step_publish_version(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key);
+    published text := t.published_app_id;
+    label text;
+BEGIN
+    IF t.staging_app_id IS NULL THEN
+        RETURN 'nothing staged';
+    END IF;
+    t := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    SELECT v.label INTO label FROM qlikcloud.template_versions v WHERE v.id = t.staging_version_id;
+    IF published IS NULL THEN
+        published := (qlikcloud.qlik_publish_or_republish_app(t.hostname, t.staging_app_id, t.managed_space_id)).id;
+    ELSE
+        BEGIN
+            PERFORM qlikcloud.qlik_republish_app(t.hostname, t.staging_app_id, published,
+                                                 check_origin_app_id => false);
+        EXCEPTION WHEN SQLSTATE 'QK404' THEN
+            -- The published app was deleted in Qlik: published anew.
+            published := (qlikcloud.qlik_publish_or_republish_app(t.hostname, t.staging_app_id,
+                                                                  t.managed_space_id)).id;
+        END;
+    END IF;
+    IF t.staged_app_id IS NOT NULL AND t.staged_app_id <> t.staging_app_id THEN
+        PERFORM qlikcloud.qlik_delete_app(t.hostname, t.staged_app_id);
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET published_app_id = published, staged_app_id = m.staging_app_id,
+        template_version_id = m.staging_version_id,
+        template_app_id = coalesce((SELECT v.app_id FROM qlikcloud.template_versions v
+                                    WHERE v.id = m.staging_version_id), m.template_app_id),
+        staging_app_id = NULL, staging_version_id = NULL,
+        deployed_at = coalesce(m.deployed_at, pg_catalog.now()), version_deployed_at = pg_catalog.now()
+    WHERE m.customer_key = t.customer_key;
+    RETURN format('version %s published as app %s', coalesce(label, '?'), published);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_step_publish_version(text, jsonb) IS
+'Step publish_version: the staged version republished over the published app (which keeps its id; published if there is none), the staged copy it replaces deleted, the version recorded (template_version_id).';
+------------------------------------------------------------------------------
+-- Rollouts: a template version deployed to a set of tenants, in waves (a
+-- canary of N tenants, then the rest), through the jobs queue and its
+-- runners (workflow deploy_version: stage_version, publish_version), paced
+-- under Qlik's rate limits like every job. Too many failed tenants pause
+-- it: the tenants not started stay so until it is resumed.
+--
+-- A rollout moves on when its jobs end: a trigger on qlikcloud.jobs records
+-- each deploy_version job's end in its target and calls
+-- qlik_rollout_advance, which pauses the rollout at its failure threshold,
+-- queues the next wave when the canary succeeded, and ends the rollout when
+-- every tenant is done.
+------------------------------------------------------------------------------
+
+CREATE TABLE qlikcloud.rollouts (
+    id            bigserial PRIMARY KEY,
+    version_id    bigint NOT NULL REFERENCES qlikcloud.template_versions,
+    profile       text,
+    customer_keys text[],
+    canary        integer NOT NULL DEFAULT 1
+                  CONSTRAINT rollouts_canary_check CHECK (canary >= 0),
+    max_failures  integer NOT NULL DEFAULT 1
+                  CONSTRAINT rollouts_max_failures_check CHECK (max_failures >= 1),
+    reload        boolean NOT NULL DEFAULT false,
+    state         text NOT NULL DEFAULT 'running'
+                  CONSTRAINT rollouts_state_check CHECK (state IN ('running', 'paused', 'done', 'cancelled')),
+    wave          integer NOT NULL DEFAULT 1,
+    failures      integer NOT NULL DEFAULT 0,
+    paused_reason text,
+    started_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    started_by    name NOT NULL DEFAULT session_user,
+    paused_at     timestamptz,
+    resumed_at    timestamptz,
+    finished_at   timestamptz,
+    updated_at    timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE qlikcloud.rollouts IS
+'Rollouts of template versions: version_id to the tenants of profile (NULL: every profile) or of customer_keys (NULL: all), in waves (wave 1: a canary of canary tenants; wave 2: the rest), paused once max_failures tenants failed since it started or resumed (failures). state: running, paused (paused_reason), done, cancelled. reload: reload the published app after its deploy (not yet done: see README). No secrets.';
+
+CREATE TABLE qlikcloud.rollout_targets (
+    rollout_id   bigint NOT NULL REFERENCES qlikcloud.rollouts ON DELETE CASCADE,
+    customer_key text NOT NULL,
+    wave         integer NOT NULL,
+    state        text NOT NULL DEFAULT 'pending'
+                 CONSTRAINT rollout_targets_state_check
+                 CHECK (state IN ('pending', 'queued', 'done', 'failed', 'skipped', 'cancelled')),
+    job_id       bigint,
+    note         text,
+    finished_at  timestamptz,
+    PRIMARY KEY (rollout_id, customer_key)
+);
+CREATE INDEX rollout_targets_job_idx ON qlikcloud.rollout_targets (job_id);
+COMMENT ON TABLE qlikcloud.rollout_targets IS
+'The tenants of each rollout: their wave, and state: pending (not started), queued (job_id, a deploy_version job, queued or running), done, failed (the job died: note says why), skipped (no tenant, or deactivated), cancelled.';
+
+CREATE TRIGGER rollouts_touch BEFORE UPDATE ON qlikcloud.rollouts
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud_internal.touch_updated_at();
+
+REVOKE ALL ON qlikcloud.rollouts, qlikcloud.rollout_targets FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON qlikcloud.rollouts, qlikcloud.rollout_targets TO qlikcloud_user;
+GRANT USAGE ON SEQUENCE qlikcloud.rollouts_id_seq TO qlikcloud_user;
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.rollouts', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.rollouts_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('qlikcloud.rollout_targets', '');
+
+-- Queues the pending tenants of a rollout's waves up to its current one.
+CREATE FUNCTION qlikcloud.qlik_rollout_enqueue(r qlikcloud.rollouts)
+RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g qlikcloud.rollout_targets;
+    n integer := 0;
+BEGIN
+    FOR g IN SELECT * FROM qlikcloud.rollout_targets x
+             WHERE x.rollout_id = r.id AND x.wave <= r.wave AND x.state = 'pending'
+             ORDER BY x.wave, x.customer_key FOR UPDATE
+    LOOP
+        UPDATE qlikcloud.rollout_targets x
+        SET state = 'queued', note = NULL, finished_at = NULL,
+            job_id = qlikcloud.qlik_enqueue('deploy_version', g.customer_key,
+                                            jsonb_build_object('rollout', r.id, 'version', r.version_id))
+        WHERE x.rollout_id = r.id AND x.customer_key = g.customer_key;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_rollout_enqueue(qlikcloud.rollouts) IS
+'Queues a deploy_version job for each pending tenant of a rollout in its waves up to the current one; returns how many.';
+
+-- Stops starting tenants: the rollout paused or cancelled; its queued jobs
+-- not started are cancelled, their tenants pending again (paused) or
+-- cancelled.
+CREATE FUNCTION qlikcloud.qlik_rollout_hold(rollout_id bigint, new_state text, reason text DEFAULT NULL)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r qlikcloud.rollouts;
+    paused boolean := new_state = 'paused';
+BEGIN
+    WITH stopped AS (
+        UPDATE qlikcloud.jobs j
+        SET state = 'cancelled', finished_at = clock_timestamp(),
+            last_error = format('rollout %s %s before it started', $1, new_state)
+        FROM qlikcloud.rollout_targets x
+        WHERE x.rollout_id = $1 AND x.state = 'queued' AND j.id = x.job_id AND j.state = 'queued'
+        RETURNING j.id)
+    UPDATE qlikcloud.rollout_targets x SET state = CASE WHEN paused THEN 'pending' ELSE 'cancelled' END, job_id = NULL
+    FROM stopped WHERE x.rollout_id = $1 AND x.job_id = stopped.id;
+    IF NOT paused THEN
+        UPDATE qlikcloud.rollout_targets x SET state = 'cancelled', finished_at = clock_timestamp()
+        WHERE x.rollout_id = $1 AND x.state = 'pending';
+    END IF;
+    UPDATE qlikcloud.rollouts o
+    SET state = new_state,
+        paused_at = CASE WHEN paused THEN pg_catalog.now() ELSE o.paused_at END,
+        paused_reason = CASE WHEN paused THEN reason ELSE o.paused_reason END,
+        finished_at = CASE WHEN paused THEN NULL ELSE pg_catalog.now() END
+    WHERE o.id = $1 RETURNING * INTO r;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_rollout_hold(bigint, text, text) IS
+'Pauses (new_state paused, with reason) or cancels (cancelled) a rollout: its queued jobs not started are cancelled and their tenants pending again or cancelled; running jobs finish.';
+
+-- The rollout, locked, if it is in one of these states; 55000 otherwise.
+CREATE FUNCTION qlikcloud.qlik_lock_rollout(rollout_id bigint, states text[])
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r qlikcloud.rollouts;
+BEGIN
+    SELECT * INTO r FROM qlikcloud.rollouts o WHERE o.id = $1 FOR UPDATE;
+    IF NOT FOUND OR NOT r.state = ANY (states) THEN
+        RAISE EXCEPTION 'rollout % is not %', $1, array_to_string(states, ' or ') USING ERRCODE = '55000',
+            DETAIL = CASE WHEN FOUND THEN format('It is %s.', r.state) ELSE 'There is no such rollout.' END;
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_lock_rollout(bigint, text[]) IS
+'The rollout, locked until the end of the transaction, if its state is one of states; 55000 otherwise.';
+
+-- Moves a rollout on after a tenant ended: paused at its failure threshold
+-- or after a failed canary, the next wave queued, or done.
+CREATE FUNCTION qlikcloud.qlik_rollout_advance(rollout_id bigint)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r qlikcloud.rollouts;
+    waves integer;
+BEGIN
+    SELECT * INTO r FROM qlikcloud.rollouts o WHERE o.id = $1 FOR UPDATE;
+    IF r.state IS DISTINCT FROM 'running' THEN
+        RETURN r;
+    ELSIF r.failures >= r.max_failures THEN
+        RETURN qlikcloud.qlik_rollout_hold(r.id, 'paused',
+                                           format('%s tenants failed (max_failures %s)', r.failures, r.max_failures));
+    ELSIF EXISTS (SELECT FROM qlikcloud.rollout_targets x
+                  WHERE x.rollout_id = r.id AND x.wave <= r.wave AND x.state IN ('pending', 'queued')) THEN
+        RETURN r;
+    END IF;
+    SELECT max(x.wave) INTO waves FROM qlikcloud.rollout_targets x WHERE x.rollout_id = r.id;
+    IF r.wave < coalesce(waves, 0) THEN
+        IF EXISTS (SELECT FROM qlikcloud.rollout_targets x
+                   WHERE x.rollout_id = r.id AND x.wave <= r.wave AND x.state = 'failed') THEN
+            RETURN qlikcloud.qlik_rollout_hold(r.id, 'paused',
+                                               format('wave %s had failed tenants: the next wave waits', r.wave));
+        END IF;
+        UPDATE qlikcloud.rollouts o SET wave = o.wave + 1 WHERE o.id = r.id RETURNING * INTO r;
+        PERFORM qlikcloud.qlik_rollout_enqueue(r);
+        RETURN r;
+    END IF;
+    UPDATE qlikcloud.rollouts o SET state = 'done', finished_at = pg_catalog.now()
+    WHERE o.id = r.id RETURNING * INTO r;
+    PERFORM qlikcloud.qlik_prune_template_files();
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_rollout_advance(bigint) IS
+'Moves a running rollout on: paused once failures reach max_failures (tenants not started stay pending), or when a wave ends with failed tenants; the next wave queued when the current one succeeded; done (and template files no longer needed removed) when every wave ended. The trigger on qlikcloud.jobs calls it when a deploy_version job ends.';
+
+-- A deploy_version job of a rollout ended: its tenant done or failed.
+CREATE FUNCTION qlikcloud_internal.rollout_job_ended() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rid bigint := (NEW.args->>'rollout')::bigint;
+BEGIN
+    IF rid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE qlikcloud.rollout_targets x
+    SET state = CASE WHEN NEW.state = 'done' THEN 'done' ELSE 'failed' END,
+        note = CASE WHEN NEW.state = 'dead' THEN left(NEW.last_sqlstate || ': ' || NEW.last_error, 500) END,
+        finished_at = clock_timestamp()
+    WHERE x.rollout_id = rid AND x.customer_key = NEW.customer_key AND x.job_id = NEW.id
+      -- (a dead job queued again by hand, qlik_retry_job, may end done)
+      AND (x.state = 'queued' OR x.state = 'failed' AND NEW.state = 'done');
+    IF FOUND AND NEW.state = 'dead' THEN
+        UPDATE qlikcloud.rollouts o SET failures = o.failures + 1 WHERE o.id = rid;
+    END IF;
+    PERFORM qlikcloud.qlik_rollout_advance(rid);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud_internal.rollout_job_ended() IS
+'Trigger of qlikcloud.jobs: a deploy_version job of a rollout done or dead marks its tenant done or failed and moves the rollout on (qlik_rollout_advance).';
+CREATE TRIGGER jobs_rollout AFTER UPDATE OF state ON qlikcloud.jobs
+    FOR EACH ROW
+    WHEN (NEW.workflow = 'deploy_version' AND NEW.state IN ('done', 'dead') AND OLD.state IS DISTINCT FROM NEW.state)
+    EXECUTE FUNCTION qlikcloud_internal.rollout_job_ended();
+
+------------------------------------------------------------------------------
+-- Starting and steering a rollout
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_start_rollout(version_id bigint, profile text DEFAULT NULL,
+                                             customer_keys text[] DEFAULT NULL, canary integer DEFAULT 1,
+                                             max_failures integer DEFAULT 1, reload boolean DEFAULT false)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions;
+    r qlikcloud.rollouts;
+    unknown text[];
+    busy text[];
+BEGIN
+    SELECT * INTO v FROM qlikcloud.template_versions t WHERE t.id = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no template version %', $1 USING ERRCODE = '22023',
+            HINT = 'Register it first: qlikcloud.qlik_register_template_version(...).';
+    ELSIF canary IS NULL OR canary < 0 OR max_failures IS NULL OR max_failures < 1 THEN
+        RAISE EXCEPTION 'canary must be 0 or more and max_failures 1 or more' USING ERRCODE = '22023';
+    ELSIF reload THEN
+        RAISE EXCEPTION 'reloading after a deploy is not available yet' USING ERRCODE = '0A000';
+    END IF;
+    SELECT array_agg(k ORDER BY k) INTO unknown FROM unnest(customer_keys) AS k
+    WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.customer_key = k AND m.tenant_id IS NOT NULL);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'no tenant for customers %', array_to_string(unknown, ', ') USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO qlikcloud.rollouts AS o (version_id, profile, customer_keys, canary, max_failures, reload)
+    VALUES ($1, $2, $3, $4, $5, $6) RETURNING * INTO r;
+    -- The tenants: ready ones (deployed before), of the profile or the list.
+    INSERT INTO qlikcloud.rollout_targets (rollout_id, customer_key, wave, state, note, finished_at)
+    SELECT r.id, m.customer_key,
+           CASE WHEN row_number() OVER (ORDER BY m.customer_key) <= canary THEN 1 ELSE 2 END,
+           CASE WHEN m.template_version_id = v.id AND m.staging_app_id IS NULL THEN 'done' ELSE 'pending' END,
+           CASE WHEN m.template_version_id = v.id AND m.staging_app_id IS NULL THEN 'published before' END,
+           CASE WHEN m.template_version_id = v.id AND m.staging_app_id IS NULL THEN pg_catalog.now() END
+    FROM qlikcloud.managed_tenants m
+    WHERE m.tenant_id IS NOT NULL AND m.state = 'ready'
+      AND ($2 IS NULL OR m.profile = $2) AND ($3 IS NULL OR m.customer_key = ANY ($3))
+      AND m.profile IN (SELECT w.profile FROM qlikcloud.workflow_settings w
+                        WHERE coalesce(w.template_source, w.license_source) = v.source
+                          AND w.template_app_name = v.app_name);
+    -- Canary 0 (or all in it): one wave.
+    UPDATE qlikcloud.rollout_targets x SET wave = 1
+    WHERE x.rollout_id = r.id AND NOT EXISTS (SELECT FROM qlikcloud.rollout_targets y
+                                              WHERE y.rollout_id = r.id AND y.wave = 1);
+    SELECT array_agg(x.customer_key ORDER BY x.customer_key) INTO busy
+    FROM qlikcloud.rollout_targets x
+    WHERE x.rollout_id = r.id AND EXISTS (SELECT FROM qlikcloud.rollout_targets y JOIN qlikcloud.rollouts o ON o.id = y.rollout_id
+                                          WHERE y.customer_key = x.customer_key AND o.id <> r.id
+                                            AND o.state IN ('running', 'paused'));
+    IF busy IS NOT NULL THEN
+        RAISE EXCEPTION 'customers % are in another rollout that is running or paused', array_to_string(busy, ', ')
+            USING ERRCODE = '55000', HINT = 'Cancel it first (qlikcloud.qlik_cancel_rollout), or leave them out.';
+    END IF;
+    PERFORM qlikcloud.qlik_rollout_enqueue(r);
+    RETURN qlikcloud.qlik_rollout_advance(r.id);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_start_rollout(bigint, text, text[], integer, integer, boolean) IS
+'Starts a rollout of a template version to the ready tenants whose profile deploys its template (of profile, or of customer_keys, if given): wave 1 the first canary tenants (by customer key), wave 2 the rest once the canary succeeded; paused once max_failures tenants failed. Queues deploy_version jobs for the runners (nothing is sent to Qlik here). Tenants that have the version already are done at once.';
+
+CREATE FUNCTION qlikcloud.qlik_pause_rollout(rollout_id bigint)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r qlikcloud.rollouts := qlikcloud.qlik_lock_rollout(rollout_id, '{running}');
+BEGIN
+    RETURN qlikcloud.qlik_rollout_hold(r.id, 'paused', 'paused by ' || session_user);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_pause_rollout(bigint) IS
+'Pauses a running rollout: its tenants not started stay pending (their queued jobs are cancelled); those deploying finish.';
+
+CREATE FUNCTION qlikcloud.qlik_resume_rollout(rollout_id bigint)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r qlikcloud.rollouts := qlikcloud.qlik_lock_rollout(rollout_id, '{paused}');
+BEGIN
+    -- Failed tenants are tried again; the failures count anew.
+    UPDATE qlikcloud.rollout_targets x SET state = 'pending', job_id = NULL
+    WHERE x.rollout_id = r.id AND x.state = 'failed';
+    UPDATE qlikcloud.rollouts o
+    SET state = 'running', failures = 0, paused_reason = NULL, resumed_at = pg_catalog.now()
+    WHERE o.id = r.id RETURNING * INTO r;
+    PERFORM qlikcloud.qlik_rollout_enqueue(r);
+    RETURN qlikcloud.qlik_rollout_advance(r.id);
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_resume_rollout(bigint) IS
+'Resumes a paused rollout: its failed tenants are tried again, its pending ones of the current wave queued, and failures count from zero.';
+
+CREATE FUNCTION qlikcloud.qlik_cancel_rollout(rollout_id bigint)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r qlikcloud.rollouts := qlikcloud.qlik_lock_rollout(rollout_id, '{running,paused}');
+BEGIN
+    r := qlikcloud.qlik_rollout_hold(r.id, 'cancelled');
+    PERFORM qlikcloud.qlik_prune_template_files();
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_cancel_rollout(bigint) IS
+'Cancels a rollout: no tenant starts any more (queued jobs cancelled); those deploying finish. Tenants keep the version they have.';
+
+------------------------------------------------------------------------------
+-- Views
+------------------------------------------------------------------------------
+CREATE VIEW qlikcloud.tenants_behind AS
+SELECT m.customer_key, m.profile, m.state, m.hostname, m.published_app_id,
+       m.template_version_id AS published_version_id, pv.label AS published_label,
+       cv.id AS current_version_id, cv.label AS current_label, m.version_deployed_at,
+       (SELECT o.id FROM qlikcloud.rollout_targets x JOIN qlikcloud.rollouts o ON o.id = x.rollout_id
+        WHERE x.customer_key = m.customer_key AND o.state IN ('running', 'paused')
+        ORDER BY o.id DESC LIMIT 1) AS rollout_id
+FROM qlikcloud.managed_tenants m
+JOIN qlikcloud.workflow_settings w ON w.profile = m.profile
+CROSS JOIN LATERAL (SELECT v.id, v.label FROM qlikcloud.template_versions v
+                    WHERE v.source = coalesce(w.template_source, w.license_source) AND v.app_name = w.template_app_name
+                    ORDER BY v.id DESC LIMIT 1) AS cv
+LEFT JOIN qlikcloud.template_versions pv ON pv.id = m.template_version_id
+WHERE m.tenant_id IS NOT NULL AND m.state IN ('provisioning', 'ready')
+  AND m.template_version_id IS DISTINCT FROM cv.id;
+COMMENT ON VIEW qlikcloud.tenants_behind IS
+'Tenants whose published template version is not the current one of their profile (the newest registered): the version they have, the current one, and the running or paused rollout that includes them, if any.';
+
+CREATE VIEW qlikcloud.rollout_progress AS
+SELECT o.id AS rollout_id, o.version_id, v.label, o.state, o.wave AS current_wave, x.wave,
+       count(*) AS tenants,
+       count(*) FILTER (WHERE x.state = 'done') AS done,
+       count(*) FILTER (WHERE x.state = 'failed') AS failed,
+       count(*) FILTER (WHERE x.state = 'queued') AS running,
+       count(*) FILTER (WHERE x.state = 'pending') AS pending,
+       count(*) FILTER (WHERE x.state IN ('skipped', 'cancelled')) AS not_deployed,
+       o.failures, o.max_failures, o.paused_reason, o.started_at, o.finished_at
+FROM qlikcloud.rollouts o
+JOIN qlikcloud.template_versions v ON v.id = o.version_id
+JOIN qlikcloud.rollout_targets x ON x.rollout_id = o.id
+GROUP BY o.id, v.label, x.wave;
+COMMENT ON VIEW qlikcloud.rollout_progress IS
+'Each rollout''s progress per wave: tenants done, failed, running (queued or deploying), pending (not started), not deployed (skipped or cancelled), with the rollout''s state and failures against its threshold.';
+
+REVOKE ALL ON qlikcloud.tenants_behind, qlikcloud.rollout_progress FROM PUBLIC;
+GRANT SELECT ON qlikcloud.tenants_behind, qlikcloud.rollout_progress TO qlikcloud_user;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_stage_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    v qlikcloud.template_versions;
+    staged text;
+BEGIN
+    IF t.staged_app_id IS NOT NULL THEN
+        RETURN 'app staged before';
+    ELSIF s.template_app_name IS NULL THEN
+        RETURN 'no template app configured';
+    END IF;
+    v := qlikcloud.qlik_current_template_version(t.profile);
+    -- An earlier attempt may have imported it without recording it.
+    SELECT i.resource_id INTO staged
+    FROM qlikcloud.qlik_list_items(t.hostname, resource_type => 'app', name => s.template_app_name,
+                                   space_id => coalesce(t.dev_space_id, 'personal')) AS i
+    WHERE i.name = s.template_app_name ORDER BY i.created_at LIMIT 1;
+    IF staged IS NULL THEN
+        staged := (qlikcloud.qlik_import_template_version(t.hostname, t.dev_space_id, s.template_app_name, v.id)).id;
+    END IF;
+    UPDATE qlikcloud.managed_tenants m SET template_app_id = v.app_id, staged_app_id = staged,
+        staging_version_id = v.id
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'staged app ' || staged || ' from ' || v.app_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_publish_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    published text;
+BEGIN
+    IF t.published_app_id IS NOT NULL THEN
+        RETURN 'app published before';
+    ELSIF t.staged_app_id IS NULL OR t.managed_space_id IS NULL THEN
+        RETURN 'no staged app or no managed space';
+    END IF;
+    published := (qlikcloud.qlik_publish_or_republish_app(t.hostname, t.staged_app_id, t.managed_space_id)).id;
+    UPDATE qlikcloud.managed_tenants m SET published_app_id = published, deployed_at = pg_catalog.now(),
+        template_version_id = coalesce(m.staging_version_id, m.template_version_id), staging_version_id = NULL,
+        version_deployed_at = CASE WHEN m.staging_version_id IS NOT NULL THEN pg_catalog.now()
+                                   ELSE m.version_deployed_at END
+    WHERE m.customer_key = t.customer_key;
+    RETURN 'published app ' || published;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_workflow_steps(workflow text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        -- Onboarding and reactivating are one: whatever is missing is done.
+        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias',
+                                     'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                     'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
+                                     'mark_ready']
+        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias']
+        WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
+        WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
+                                    'spaces', 'space_assignment']
+        -- A tenant deployed before gets the template's current version.
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app', 'stage_version', 'publish_version']
+        WHEN workflow = 'deploy_version' THEN ARRAY['stage_version', 'publish_version']
+        WHEN workflow = 'offboard' THEN ARRAY['deactivate']
+        WHEN workflow = 'sync' THEN ARRAY['sync']
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_shared_calls(step text, t qlikcloud.managed_tenants, s qlikcloud.workflow_settings)
+RETURNS TABLE (host text, tier integer, calls integer)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.host, c.tier, c.calls
+    FROM (SELECT
+              -- the newest version of the profile's template known, its file here; any version's not
+              (count(*) > 0)::integer AS known,
+              coalesce(bool_or(tv.sha256 IS NOT NULL AND tv.file_removed_at IS NULL
+                               AND tv.id = (SELECT max(u.id) FROM qlikcloud.template_versions u
+                                            WHERE u.source = tv.source AND u.app_name = tv.app_name)), false)::integer
+                  AS fetched,
+              coalesce(bool_or(tv.sha256 IS NULL OR tv.file_removed_at IS NOT NULL), false)::integer AS unfetched
+          FROM qlikcloud.template_versions tv
+          WHERE tv.source = coalesce(s.template_source, s.license_source) AND tv.app_name = s.template_app_name) AS v,
+         LATERAL (VALUES
+        ('preflight', s.license_source, 1, CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 3 ELSE 0 END),
+        ('preflight', qlikcloud.qlik_register_host(t.region), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
+        ('preflight', coalesce(s.admin_source, s.license_source), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL THEN 1 ELSE 0 END),
+        ('preflight', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN t.tenant_id IS NULL AND t.create_intent_at IS NULL AND s.template_app_name IS NOT NULL
+                           THEN 1 ELSE 0 END),
+        ('create_tenant', s.license_source, 1, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
+        ('create_tenant', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 1 ELSE 0 END),
+        ('add_admin', coalesce(s.admin_source, s.license_source), 1,
+                      CASE WHEN t.admin_user_id IS NULL AND t.admin_subject IS NULL THEN 1 ELSE 0 END),
+        -- The template is listed until a version is known, exported (tier 2) and
+        -- downloaded (tier 1) until its file is (75_templates.sql).
+        ('stage_app', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL
+                           THEN 2 - v.known - v.fetched ELSE 0 END),
+        ('stage_app', coalesce(s.template_source, s.license_source), 2,
+                      CASE WHEN t.staged_app_id IS NULL AND s.template_app_name IS NOT NULL THEN 1 - v.fetched ELSE 0 END),
+        -- A deploy of another version: the template looked up (deploy_app),
+        -- and a version whose file is not here yet exported and downloaded.
+        ('stage_version', coalesce(s.template_source, s.license_source), 1,
+                      CASE WHEN s.template_app_name IS NOT NULL THEN 1 + v.unfetched ELSE 0 END),
+        ('stage_version', coalesce(s.template_source, s.license_source), 2,
+                      CASE WHEN s.template_app_name IS NOT NULL THEN v.unfetched ELSE 0 END),
+        ('deactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.tenant_id IS NULL THEN 0 ELSE 1 END),
+        ('reactivate', qlikcloud.qlik_register_host(t.region), 2, CASE WHEN t.state = 'deactivated' THEN 1 ELSE 0 END)
+    ) AS c (step, host, tier, calls)
+    WHERE c.step = $1 AND c.calls > 0 AND c.host IS NOT NULL
+    UNION ALL
+    SELECT qlikcloud.qlik_register_host(m.region), 1, count(*)::integer
+    FROM qlikcloud.managed_tenants m
+    WHERE $1 = 'sync' AND m.tenant_id IS NOT NULL AND m.state <> 'purged'
+      AND (t.customer_key IS NULL OR m.customer_key = t.customer_key)
+    GROUP BY m.region
+$$;
+
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_enqueue(workflow text, customer_key text, args jsonb DEFAULT '{}',
+                                       run_after timestamptz DEFAULT pg_catalog.now())
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last qlikcloud.jobs;
+    id bigint;
+BEGIN
+    IF qlikcloud.qlik_workflow_steps($1) IS NULL THEN
+        RAISE EXCEPTION 'unknown workflow "%"', $1 USING ERRCODE = '22023',
+            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync, deploy_version.';
+    END IF;
+    IF $2 IS NULL AND $1 <> 'sync' THEN
+        RAISE EXCEPTION 'customer_key must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    -- The customer's newest unfinished job: if it is this workflow, not
+    -- started yet, it is enough.
+    SELECT * INTO last FROM qlikcloud.jobs j
+    WHERE j.customer_key IS NOT DISTINCT FROM $2 AND j.state IN ('queued', 'running')
+    ORDER BY j.id DESC LIMIT 1;
+    -- An offboarding that supersedes an onboarding not running, before its
+    -- tenant creation started: nothing was created, so nothing is: the
+    -- onboarding is cancelled (and so is the customer, if registered).
+    IF $1 = 'offboard' AND last.workflow IN ('onboard', 'create_tenant') AND last.state = 'queued'
+       AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                       WHERE m.customer_key = $2 AND (m.tenant_id IS NOT NULL OR m.create_intent_at IS NOT NULL))
+    THEN
+        UPDATE qlikcloud.jobs j
+        SET state = 'cancelled', finished_at = clock_timestamp(),
+            last_error = format('superseded by an offboarding before it created anything (%s attempts)', j.attempts)
+        WHERE j.id = last.id;
+        UPDATE qlikcloud.managed_tenants m SET state = 'cancelled' WHERE m.customer_key = $2;
+        RETURN last.id;
+    END IF;
+    IF last.workflow = $1 AND last.state = 'queued' THEN
+        UPDATE qlikcloud.jobs j SET args = j.args || coalesce($3, '{}'), run_after = least(j.run_after, $4)
+        WHERE j.id = last.id;
+        RETURN last.id;
+    END IF;
+    INSERT INTO qlikcloud.jobs AS j (workflow, customer_key, args, run_after)
+    VALUES ($1, $2, coalesce($3, '{}'), coalesce($4, now()))
+    RETURNING j.id INTO id;
+    RETURN id;
+END
+$$;
+
+COMMENT ON FUNCTION qlikcloud.qlik_step_stage_app(text, jsonb) IS
+'Step stage_app: a copy of template_app_name (from template_source) in the development space (found by name if an earlier attempt imported it), uploaded from the file of the template''s current version (exported once per version).';
+COMMENT ON FUNCTION qlikcloud.qlik_step_publish_app(text, jsonb) IS
+'Step publish_app: the staged app published to the managed space (republished over an earlier published copy); its template version recorded.';
+
+DROP PROCEDURE qlikcloud.qlik_deploy_app(text);
+CREATE PROCEDURE qlikcloud.qlik_deploy_app(customer_key text, version_id bigint DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_deploy_app');
+    CALL qlikcloud.qlik_run_workflow('deploy_app', customer_key, pg_catalog.jsonb_strip_nulls(
+        pg_catalog.jsonb_build_object('version', version_id)));
+END
+$$;
+
+COMMENT ON PROCEDURE qlikcloud.qlik_deploy_app(text, bigint) IS
+'Seed step 4: the template app copied to the development space and published to the managed space. A tenant deployed before gets version_id (NULL: the template''s current version, looked up in its source and registered if it changed), republished over its published app, which keeps its id.';
+REVOKE ALL ON PROCEDURE qlikcloud.qlik_deploy_app(text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE qlikcloud.qlik_deploy_app(text, bigint) TO qlikcloud_user;
+
+-- The new functions' privileges, as 99_privileges.sql gives them.
+REVOKE ALL ON FUNCTION qlikcloud.qlik_template_file_download(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_template_file_download(text, text, text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_template_file_upload(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_template_file_upload(text, text, text, text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_template_file_info(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_template_file_info(text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_template_file_remove(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_template_file_remove(text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_template_label(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_template_label(timestamptz) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_add_template_version(text, text, text, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_add_template_version(text, text, text, text, timestamptz) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_register_template_version(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_register_template_version(text, text, text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_current_template_version(text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_current_template_version(text, boolean) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_template_version_file(bigint, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_template_version_file(bigint, boolean) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_import_template_version(text, text, text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_import_template_version(text, text, text, bigint) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_prune_template_files() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_prune_template_files() TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_job_template_version(qlikcloud.managed_tenants, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_job_template_version(qlikcloud.managed_tenants, jsonb) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_delete_app(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_delete_app(text, text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_step_stage_version(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_step_stage_version(text, jsonb) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_step_publish_version(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_step_publish_version(text, jsonb) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_rollout_enqueue(qlikcloud.rollouts) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_rollout_enqueue(qlikcloud.rollouts) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_rollout_hold(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_rollout_hold(bigint, text, text) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_lock_rollout(bigint, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_lock_rollout(bigint, text[]) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_rollout_advance(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_rollout_advance(bigint) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud_internal.rollout_job_ended() FROM PUBLIC;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_start_rollout(bigint, text, text[], integer, integer, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_start_rollout(bigint, text, text[], integer, integer, boolean) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_pause_rollout(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_pause_rollout(bigint) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_resume_rollout(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_resume_rollout(bigint) TO qlikcloud_user;
+REVOKE ALL ON FUNCTION qlikcloud.qlik_cancel_rollout(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION qlikcloud.qlik_cancel_rollout(bigint) TO qlikcloud_user;
