@@ -45,7 +45,7 @@ template_path(FunctionCallInfo fcinfo, int n, bool make_dir)
 {
 	char	   *name = qlik_arg_text(fcinfo, n, "file_name");
 	size_t		len = strlen(name);
-	char	   *dir;
+	const char *dir;
 
 	for (size_t i = 0; i < len; i++)
 	{
@@ -59,7 +59,12 @@ template_path(FunctionCallInfo fcinfo, int n, bool make_dir)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("bad template file name \"%s\"", name),
 				 errhint("A template file name is 1 to 96 letters, digits, '-' or '_', then \".qvf\".")));
-	dir = psprintf("%s/%s", DataDir, TEMPLATE_DIR);
+	/*
+	 * Relative to the data directory, the backend's working directory: the
+	 * messages that name the file must not tell a role that may not read
+	 * data_directory where it is.
+	 */
+	dir = TEMPLATE_DIR;
 	if (make_dir && MakePGDirectory(dir) != 0 && errno != EEXIST)
 		ereport(ERROR,
 				(errcode_for_file_access(),
