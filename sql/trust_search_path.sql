@@ -21,9 +21,9 @@ TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions,
 DELETE FROM qlikcloud.workflow_settings;
 \set pem `cat $QLIKCLOUD_TOP/test/seeds/jwt-public.pem`
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins, jwt_issuer, jwt_key_id,
-                                         jwt_public_key, template_app_name)
+                                         jwt_public_key, template_app_name, reload_after_deploy)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}', 'https://app.example.com', 'key-2026',
-        :'pem', 'Sales Template');
+        :'pem', 'Sales Template', true);
 
 ------------------------------------------------------------------------------
 -- 1. The attacker and its traps.
@@ -192,8 +192,9 @@ SELECT count(pg_stat_reset_single_function_counters(p.oid)) >= 0 AS counters_res
 FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'qlikcloud') AND p.prokind = 'p';
 CREATE TABLE public.customers (id integer PRIMARY KEY, email text, churned boolean NOT NULL DEFAULT false);
-CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned ON public.customers
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', 'churned', 'admin_email=email');
+CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned, email ON public.customers
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('id', 'churned', 'admin_email=email',
+                                                                  'variable:vEmail=email');
 GRANT INSERT, UPDATE, DELETE, SELECT ON public.customers TO qt_runner;
 SET search_path = evil, pg_catalog, public;
 INSERT INTO public.customers VALUES (1, 'ann@one.example.com'), (2, NULL);
@@ -223,6 +224,9 @@ SELECT (qlikcloud.qlik_register_template_version('default', 'v2')).id AS tv \gse
 SELECT (qlikcloud.qlik_start_rollout(:tv, canary => 1)).state AS rollout;
 CALL qlikcloud.qlik_run_jobs();
 CALL qlikcloud.qlik_deploy_app('6', :tv);
+-- A variable changed in the customer's row (workflow set_variables).
+UPDATE public.customers SET email = 'bo@two.example.com' WHERE id OPERATOR(pg_catalog.=) 2;
+CALL qlikcloud.qlik_run_jobs();
 RESET search_path;
 SELECT last_value AS fired_as_superuser, is_called FROM evil.fired_count;
 

@@ -49,6 +49,10 @@ CREATE TABLE qlikcloud.workflow_settings (
                              CHECK (purge_after_days BETWEEN 10 AND 90),
     tenant_lookup            text,
     updated_at               timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    reload_after_deploy      boolean DEFAULT false,
+    reload_timeout           interval DEFAULT '1 hour'
+                             CONSTRAINT workflow_settings_reload_timeout_check
+                             CHECK (reload_timeout > interval '0'),
     CONSTRAINT workflow_settings_jwt_check
         CHECK ((jwt_issuer IS NULL) = (jwt_key_id IS NULL)
                AND (jwt_issuer IS NULL) = (jwt_public_key IS NULL))
@@ -71,6 +75,10 @@ COMMENT ON COLUMN qlikcloud.workflow_settings.group_name IS
 'Group created in each tenant and given group_space_roles in the managed space; NULL: none.';
 COMMENT ON COLUMN qlikcloud.workflow_settings.template_app_name IS
 'App of template_source (NULL: license_source) copied to the development space and published to the managed space; NULL: no app.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.reload_after_deploy IS
+'true: onboarding reloads the published app (step reload_app) with the customer''s variables (managed_tenants.app_variables, from the trigger''s variable:NAME=column arguments) and waits for it; a failed reload fails the step (QKR01).';
+COMMENT ON COLUMN qlikcloud.workflow_settings.reload_timeout IS
+'How long the step reload_app waits for the reload before it fails (QKR02, retried: the next attempt waits for the same reload); NULL: 1 hour.';
 COMMENT ON COLUMN qlikcloud.workflow_settings.tenant_lookup IS
 'Optional function name f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text: the ids of tenants created since, as your organization''s tenant list shows them. Used to settle a tenant creation whose outcome is unknown. Its owner must have the rights of the role running the workflow (a superuser, that role, or a member of it).';
 
@@ -142,6 +150,13 @@ CREATE TABLE qlikcloud.managed_tenants (
     staging_version_id   bigint,
     staging_app_id       text,
     version_deployed_at  timestamptz,
+    -- The published app's reload (reload_after_deploy): the customer's
+    -- variables, the last reload, its end
+    app_variables        jsonb,
+    reload_id            text,
+    reload_status        text,
+    reload_started_at    timestamptz,
+    reloaded_at          timestamptz,
     CONSTRAINT managed_tenants_alias_key UNIQUE (alias_hostname),
     CONSTRAINT managed_tenants_tenant_check CHECK ((tenant_id IS NULL) = (hostname IS NULL))
 );
@@ -151,6 +166,10 @@ COMMENT ON COLUMN qlikcloud.managed_tenants.state IS
 'new: nothing done; creating: the tenant creation was started (create_intent_at); needs_operator: its outcome is unknown, or the alias is taken: see last_error; provisioning: the tenant exists, steps remain; ready: onboarded; failed: stopped for good (last_error); deactivated: see purge_date; purged: gone; cancelled: offboarded before it had a tenant.';
 COMMENT ON COLUMN qlikcloud.managed_tenants.alias_hostname IS
 'Host name given to the tenant right after its creation (Qlik names tenants at random), derived from the customer key: the way to find it again.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.app_variables IS
+'Reload-time variables of the customer''s published app, {"name": "value"}: from the customer trigger''s variable:NAME=column arguments (or the onboard job''s args variables), kept as the customer''s row changes.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.reload_id IS
+'The last reload of the published app the workflows made (reload_status, reload_started_at, and reloaded_at when it ended).';
 COMMENT ON COLUMN qlikcloud.managed_tenants.create_intent IS
 'Token of the tenant creation in progress; set before the call, cleared with its result.';
 
@@ -1267,6 +1286,122 @@ BEGIN
     RETURN 'published app ' || published;
 END
 $$;
+
+-- The customer's published app reloaded with its variables (app_variables),
+-- waited for (the profile's reload_timeout), its result recorded. A reload
+-- of that app started by this credential since `since` (Qlik's creationTime;
+-- default: a minute before the app, or its template version, was last published) that is still running or has succeeded is the one
+-- to wait for, not a reason to start another: a rerun after a runner was
+-- killed mid-wait (its transaction, and so the reload id it would have
+-- recorded, lost) waits for the same reload. A reload that ends otherwise
+-- raises QKR01 with Qlik's reason. Onboarding calls it in step reload_app;
+-- call it from a workflow of yours (after a new version of the app, with
+-- since => when it was republished) to reload again.
+CREATE FUNCTION qlikcloud.qlik_reload_published_app(customer_key text, since timestamptz DEFAULT NULL)
+RETURNS qlikcloud.reload
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    r qlikcloud.reload;
+    me text;
+    lines text[];
+    excerpt text;
+BEGIN
+    IF t.published_app_id IS NULL THEN
+        RAISE EXCEPTION 'customer "%" has no published app to reload', t.customer_key
+            USING ERRCODE = 'QKW02', HINT = 'Deploy it first: CALL qlikcloud.qlik_deploy_app(...).';
+    END IF;
+    -- By default, since the app (or its template version) was last
+    -- published, with a minute's leeway for the clocks of Qlik and of this
+    -- server.
+    since := coalesce(since, greatest(t.deployed_at, t.version_deployed_at) - interval '1 minute', '-infinity');
+    -- Ours, started since, newest first.
+    FOR r IN
+        SELECT * FROM qlikcloud.qlik_list_reloads(t.hostname, t.published_app_id) AS l
+        WHERE l.created_at >= since
+          AND l.status IN ('QUEUED', 'RELOADING', 'SUCCEEDED')
+        ORDER BY l.created_at DESC
+    LOOP
+        me := coalesce(me, (qlikcloud.qlik_current_user(t.hostname)).id);
+        EXIT WHEN r.user_id = me;
+        r := NULL;
+    END LOOP;
+    IF r.id IS NULL THEN
+        r := qlikcloud.qlik_reload_app(t.hostname, t.published_app_id, t.app_variables);
+    END IF;
+    IF r.status IN ('QUEUED', 'RELOADING', 'CANCELING') THEN
+        r := qlikcloud.qlik_wait_reload(t.hostname, r.id, coalesce(s.reload_timeout, interval '1 hour'));
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET reload_id = r.id, reload_status = r.status, reload_started_at = r.created_at, reloaded_at = r.ended_at
+    WHERE m.customer_key = t.customer_key;
+    IF r.status IS DISTINCT FROM 'SUCCEEDED' THEN
+        -- Qlik's reason: its message, and the end of its log, on one line.
+        lines := string_to_array(rtrim(coalesce(r.log, ''), E'\n'), E'\n');
+        excerpt := array_to_string(lines[greatest(1, cardinality(lines) - 4):cardinality(lines)], ' / ');
+        RAISE EXCEPTION 'the reload of the published app of customer "%" ended %: %', t.customer_key, r.status,
+                        left(regexp_replace(coalesce(r.error_message, 'Qlik gave no reason'), '[[:cntrl:]]', ' ', 'g'), 500)
+            USING ERRCODE = 'QKR01',
+                  DETAIL = format('Reload %s of app %s on %s; Qlik error code: %s. Log: %s', r.id, t.published_app_id,
+                                  t.hostname, coalesce(r.error_code, 'none'),
+                                  left(regexp_replace(excerpt, '[[:cntrl:]]', ' ', 'g'), 1000)),
+                  HINT = format('Fix the app''s load script or its data (the whole log: SELECT qlikcloud.qlik_reload_log(%L, %L, %L)), then run the job again (qlikcloud.qlik_retry_job): it starts a new reload.',
+                                t.hostname, t.published_app_id, r.id);
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_reload_published_app(text, timestamptz) IS
+'Reloads the customer''s published app with its app_variables, waits for it (the profile''s reload_timeout) and records it (reload_id, reload_status, reload_started_at, reloaded_at). A reload this credential started since `since` (compared with Qlik''s creationTime; default: a minute before the app, or its template version, was last published) that is running or succeeded is waited for instead of starting another (a rerun after a kill starts no second reload). A reload that does not succeed: QKR01 with Qlik''s reason and the end of its log.';
+
+-- reload_app: the published app reloaded with the customer's variables,
+-- when the profile says so (reload_after_deploy); a failed reload fails the
+-- step with Qlik's reason (QKR01). The job's variables (from the customer
+-- trigger) are recorded first, whether or not a reload follows.
+CREATE FUNCTION qlikcloud.qlik_step_reload_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    r qlikcloud.reload;
+BEGIN
+    IF args ? 'variables' THEN
+        UPDATE qlikcloud.managed_tenants m SET app_variables = args->'variables'
+        WHERE m.customer_key = t.customer_key;
+    END IF;
+    IF NOT coalesce(s.reload_after_deploy, false) THEN
+        RETURN 'no reload configured';
+    ELSIF t.published_app_id IS NULL THEN
+        RETURN 'no published app';
+    ELSIF t.reload_status = 'SUCCEEDED'
+          AND t.reload_started_at >= greatest(t.deployed_at, t.version_deployed_at) - interval '1 minute' THEN
+        RETURN 'reloaded before';
+    END IF;
+    r := qlikcloud.qlik_reload_published_app(t.customer_key);
+    RETURN 'reload ' || r.id || ' succeeded';
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_step_reload_app(text, jsonb) IS
+'Step reload_app: records the job''s variables (args variables) as the customer''s app_variables; with reload_after_deploy, reloads the published app with them and waits (qlik_reload_published_app); a reload that fails fails the step (QKR01).';
+
+-- record_variables: the customer's variables, changed in its row (the
+-- trigger queues workflow set_variables), kept for the next reload.
+CREATE FUNCTION qlikcloud.qlik_step_record_variables(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE qlikcloud.managed_tenants m SET app_variables = args->'variables'
+    WHERE m.customer_key = $1 AND args ? 'variables';
+    IF NOT FOUND THEN
+        RETURN 'not registered or no variables: nothing recorded';
+    END IF;
+    RETURN 'variables recorded';
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_step_record_variables(text, jsonb) IS
+'Step record_variables (workflow set_variables, queued by the customer trigger when a variable column changes): args variables become the customer''s app_variables; no call to Qlik.';
 
 -- mark_ready: the end of onboarding.
 CREATE FUNCTION qlikcloud.qlik_step_mark_ready(customer_key text, args jsonb DEFAULT '{}')

@@ -19,14 +19,17 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_tem
         WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias',
                                      'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
                                      'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
-                                     'mark_ready']
+                                     'reload_app', 'mark_ready']
         WHEN workflow = 'create_tenant' THEN ARRAY['register', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias']
         WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
         WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
                                     'spaces', 'space_assignment']
-        -- A tenant deployed before gets the template's current version.
-        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app', 'stage_version', 'publish_version']
-        WHEN workflow = 'deploy_version' THEN ARRAY['stage_version', 'publish_version']
+        -- A tenant deployed before gets the template's current version; the
+        -- published app is then reloaded (reload_after_deploy).
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app', 'stage_version', 'publish_version',
+                                     'reload_app']
+        WHEN workflow = 'deploy_version' THEN ARRAY['stage_version', 'publish_version', 'reload_app']
+        WHEN workflow = 'set_variables' THEN ARRAY['record_variables']
         WHEN workflow = 'offboard' THEN ARRAY['deactivate']
         WHEN workflow = 'sync' THEN ARRAY['sync']
     END
@@ -39,7 +42,8 @@ CREATE TABLE qlikcloud.jobs (
     workflow          text NOT NULL
                       CONSTRAINT jobs_workflow_check
                       CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
-                                          'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version')),
+                                          'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version',
+                                          'set_variables')),
     customer_key      text,
     args              jsonb NOT NULL DEFAULT '{}',
     state             text NOT NULL DEFAULT 'queued'
@@ -457,10 +461,18 @@ BEGIN
             arg := split_part(args[i], '=', 1);
             col := substr(args[i], length(arg) + 2);
             IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days')
+               AND NOT (arg LIKE 'variable:_%' AND length(arg) <= 9 + 256)
                OR strpos(args[i], '=') = 0 THEN
                 RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %', args[i], rel
                     USING ERRCODE = '22023',
-                    HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days.';
+                    HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, or variable:NAME (a reload-time variable of the published app, NAME at most 256 characters).';
+            END IF;
+            IF arg LIKE 'variable:%'
+               AND (EXISTS (SELECT FROM unnest(args[3:i - 1]) AS v WHERE split_part(v, '=', 1) = arg)
+                    OR (SELECT count(*) FROM unnest(args[3:]) AS v WHERE v LIKE 'variable:%') > 20) THEN
+                RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %', args[i], rel
+                    USING ERRCODE = '22023',
+                    DETAIL = 'Each variable is named once, and a reload takes at most 20 variables.';
             END IF;
         END IF;
         CONTINUE WHEN col IS NULL;
@@ -573,6 +585,8 @@ DECLARE
     value text;
     is_churned boolean := false;
     was_churned boolean := false;
+    vars jsonb;                     -- variable:NAME=column arguments, if any
+    old_vars jsonb;
 BEGIN
     PERFORM qlikcloud_internal.check_customer_trigger(TG_RELID, TG_WHEN = 'AFTER' AND TG_LEVEL = 'ROW', TG_ARGV);
     IF TG_OP = 'DELETE' THEN
@@ -593,10 +607,22 @@ BEGIN
         ELSE
             value := (qlikcloud_internal.column_text(TG_RELID, col, NEW)).value;
         END IF;
-        IF value IS NOT NULL THEN
+        IF arg LIKE 'variable:%' THEN
+            -- A NULL value: the variable is left out (the script's own value holds).
+            vars := coalesce(vars, '{}') || CASE WHEN value IS NULL THEN '{}'
+                                                 ELSE jsonb_build_object(substr(arg, 10), value) END;
+            IF TG_OP = 'UPDATE' THEN
+                value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+                old_vars := coalesce(old_vars, '{}') || CASE WHEN value IS NULL THEN '{}'
+                                                             ELSE jsonb_build_object(substr(arg, 10), value) END;
+            END IF;
+        ELSIF value IS NOT NULL THEN
             args := args || jsonb_build_object(arg, value);
         END IF;
     END LOOP;
+    IF vars IS NOT NULL THEN
+        args := args || jsonb_build_object('variables', vars);
+    END IF;
     IF key IS NULL THEN
         RETURN NULL;
     ELSIF TG_OP = 'INSERT' AND NOT is_churned THEN
@@ -607,12 +633,18 @@ BEGIN
         PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
     ELSIF TG_OP = 'UPDATE' AND was_churned AND NOT is_churned THEN
         PERFORM qlikcloud.qlik_enqueue('reactivate', key, args);
+    ELSIF TG_OP = 'UPDATE' AND NOT is_churned AND vars IS DISTINCT FROM old_vars THEN
+        -- Changed variables: an onboarding still queued takes them, and the
+        -- registry records them after whatever job is ahead (set_variables).
+        UPDATE qlikcloud.jobs j SET args = j.args || jsonb_build_object('variables', vars)
+        WHERE j.customer_key = key AND j.state = 'queued' AND j.workflow IN ('onboard', 'reactivate');
+        PERFORM qlikcloud.qlik_enqueue('set_variables', key, jsonb_build_object('variables', vars));
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
-'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, and variable:NAME for a reload-time variable of the published app, at most 20); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate, a variable column changed (list it in UPDATE OF) queues set_variables. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
 
 ------------------------------------------------------------------------------
 -- The runner
@@ -847,10 +879,10 @@ CREATE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT sqlstate IN ('22023', '22004', '42501', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK403',
-                        'QK412', 'QK501', 'QKW01', 'QKW02')
+                        'QK412', 'QK501', 'QKW01', 'QKW02', 'QKR01')
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
-'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412, QK501), an operator must act (QKW01), the workflow cannot succeed (QKW02). Every other failure is retried with backoff, up to max_attempts.';
+'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412, QK501), an operator must act (QKW01), the workflow cannot succeed (QKW02), a reload that failed (QKR01: its script or data need fixing first). Every other failure is retried with backoff, up to max_attempts.';
 
 CREATE FUNCTION qlikcloud.qlik_tenant_not_created(sqlstate text)
 RETURNS boolean

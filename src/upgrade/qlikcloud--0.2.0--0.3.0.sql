@@ -1256,3 +1256,306 @@ REVOKE ALL ON FUNCTION qlikcloud.qlik_resume_rollout(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION qlikcloud.qlik_resume_rollout(bigint) TO qlikcloud_user;
 REVOKE ALL ON FUNCTION qlikcloud.qlik_cancel_rollout(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION qlikcloud.qlik_cancel_rollout(bigint) TO qlikcloud_user;
+
+------------------------------------------------------------------------------
+-- Reloads in the workflows: the published app reloaded with the customer's
+-- variables (step reload_app, settings reload_after_deploy and
+-- reload_timeout), the variables from the customer trigger (variable:NAME=
+-- column, workflow set_variables), the result in the registry, QKR01 final.
+------------------------------------------------------------------------------
+ALTER TABLE qlikcloud.workflow_settings
+    ADD COLUMN reload_after_deploy boolean DEFAULT false,
+    ADD COLUMN reload_timeout interval DEFAULT '1 hour'
+        CONSTRAINT workflow_settings_reload_timeout_check CHECK (reload_timeout > interval '0');
+COMMENT ON COLUMN qlikcloud.workflow_settings.reload_after_deploy IS
+'true: onboarding reloads the published app (step reload_app) with the customer''s variables (managed_tenants.app_variables, from the trigger''s variable:NAME=column arguments) and waits for it; a failed reload fails the step (QKR01).';
+COMMENT ON COLUMN qlikcloud.workflow_settings.reload_timeout IS
+'How long the step reload_app waits for the reload before it fails (QKR02, retried: the next attempt waits for the same reload); NULL: 1 hour.';
+ALTER TABLE qlikcloud.managed_tenants
+    ADD COLUMN app_variables jsonb,
+    ADD COLUMN reload_id text,
+    ADD COLUMN reload_status text,
+    ADD COLUMN reload_started_at timestamptz,
+    ADD COLUMN reloaded_at timestamptz;
+COMMENT ON COLUMN qlikcloud.managed_tenants.app_variables IS
+'Reload-time variables of the customer''s published app, {"name": "value"}: from the customer trigger''s variable:NAME=column arguments (or the onboard job''s args variables), kept as the customer''s row changes.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.reload_id IS
+'The last reload of the published app the workflows made (reload_status, reload_started_at, and reloaded_at when it ended).';
+-- Workflow set_variables: every existing job's workflow is among the new list.
+ALTER TABLE qlikcloud.jobs DROP CONSTRAINT jobs_workflow_check,
+    ADD CONSTRAINT jobs_workflow_check
+    CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
+                                          'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version',
+                                          'set_variables'));
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_reload_published_app(customer_key text, since timestamptz DEFAULT NULL)
+RETURNS qlikcloud.reload
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    r qlikcloud.reload;
+    me text;
+    lines text[];
+    excerpt text;
+BEGIN
+    IF t.published_app_id IS NULL THEN
+        RAISE EXCEPTION 'customer "%" has no published app to reload', t.customer_key
+            USING ERRCODE = 'QKW02', HINT = 'Deploy it first: CALL qlikcloud.qlik_deploy_app(...).';
+    END IF;
+    -- By default, since the app (or its template version) was last
+    -- published, with a minute's leeway for the clocks of Qlik and of this
+    -- server.
+    since := coalesce(since, greatest(t.deployed_at, t.version_deployed_at) - interval '1 minute', '-infinity');
+    -- Ours, started since, newest first.
+    FOR r IN
+        SELECT * FROM qlikcloud.qlik_list_reloads(t.hostname, t.published_app_id) AS l
+        WHERE l.created_at >= since
+          AND l.status IN ('QUEUED', 'RELOADING', 'SUCCEEDED')
+        ORDER BY l.created_at DESC
+    LOOP
+        me := coalesce(me, (qlikcloud.qlik_current_user(t.hostname)).id);
+        EXIT WHEN r.user_id = me;
+        r := NULL;
+    END LOOP;
+    IF r.id IS NULL THEN
+        r := qlikcloud.qlik_reload_app(t.hostname, t.published_app_id, t.app_variables);
+    END IF;
+    IF r.status IN ('QUEUED', 'RELOADING', 'CANCELING') THEN
+        r := qlikcloud.qlik_wait_reload(t.hostname, r.id, coalesce(s.reload_timeout, interval '1 hour'));
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET reload_id = r.id, reload_status = r.status, reload_started_at = r.created_at, reloaded_at = r.ended_at
+    WHERE m.customer_key = t.customer_key;
+    IF r.status IS DISTINCT FROM 'SUCCEEDED' THEN
+        -- Qlik's reason: its message, and the end of its log, on one line.
+        lines := string_to_array(rtrim(coalesce(r.log, ''), E'\n'), E'\n');
+        excerpt := array_to_string(lines[greatest(1, cardinality(lines) - 4):cardinality(lines)], ' / ');
+        RAISE EXCEPTION 'the reload of the published app of customer "%" ended %: %', t.customer_key, r.status,
+                        left(regexp_replace(coalesce(r.error_message, 'Qlik gave no reason'), '[[:cntrl:]]', ' ', 'g'), 500)
+            USING ERRCODE = 'QKR01',
+                  DETAIL = format('Reload %s of app %s on %s; Qlik error code: %s. Log: %s', r.id, t.published_app_id,
+                                  t.hostname, coalesce(r.error_code, 'none'),
+                                  left(regexp_replace(excerpt, '[[:cntrl:]]', ' ', 'g'), 1000)),
+                  HINT = format('Fix the app''s load script or its data (the whole log: SELECT qlikcloud.qlik_reload_log(%L, %L, %L)), then run the job again (qlikcloud.qlik_retry_job): it starts a new reload.',
+                                t.hostname, t.published_app_id, r.id);
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_reload_published_app(text, timestamptz) IS
+'Reloads the customer''s published app with its app_variables, waits for it (the profile''s reload_timeout) and records it (reload_id, reload_status, reload_started_at, reloaded_at). A reload this credential started since `since` (compared with Qlik''s creationTime; default: a minute before the app, or its template version, was last published) that is running or succeeded is waited for instead of starting another (a rerun after a kill starts no second reload). A reload that does not succeed: QKR01 with Qlik''s reason and the end of its log.';
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_reload_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    r qlikcloud.reload;
+BEGIN
+    IF args ? 'variables' THEN
+        UPDATE qlikcloud.managed_tenants m SET app_variables = args->'variables'
+        WHERE m.customer_key = t.customer_key;
+    END IF;
+    IF NOT coalesce(s.reload_after_deploy, false) THEN
+        RETURN 'no reload configured';
+    ELSIF t.published_app_id IS NULL THEN
+        RETURN 'no published app';
+    ELSIF t.reload_status = 'SUCCEEDED'
+          AND t.reload_started_at >= greatest(t.deployed_at, t.version_deployed_at) - interval '1 minute' THEN
+        RETURN 'reloaded before';
+    END IF;
+    r := qlikcloud.qlik_reload_published_app(t.customer_key);
+    RETURN 'reload ' || r.id || ' succeeded';
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_step_reload_app(text, jsonb) IS
+'Step reload_app: records the job''s variables (args variables) as the customer''s app_variables; with reload_after_deploy, reloads the published app with them and waits (qlik_reload_published_app); a reload that fails fails the step (QKR01).';
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_record_variables(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE qlikcloud.managed_tenants m SET app_variables = args->'variables'
+    WHERE m.customer_key = $1 AND args ? 'variables';
+    IF NOT FOUND THEN
+        RETURN 'not registered or no variables: nothing recorded';
+    END IF;
+    RETURN 'variables recorded';
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_step_record_variables(text, jsonb) IS
+'Step record_variables (workflow set_variables, queued by the customer trigger when a variable column changes): args variables become the customer''s app_variables; no call to Qlik.';
+REVOKE ALL ON FUNCTION
+    qlikcloud.qlik_reload_published_app(text, timestamptz),
+    qlikcloud.qlik_step_reload_app(text, jsonb),
+    qlikcloud.qlik_step_record_variables(text, jsonb)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    qlikcloud.qlik_reload_published_app(text, timestamptz),
+    qlikcloud.qlik_step_reload_app(text, jsonb),
+    qlikcloud.qlik_step_record_variables(text, jsonb)
+TO qlikcloud_user;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_workflow_steps(workflow text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        -- Onboarding and reactivating are one: whatever is missing is done.
+        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias',
+                                     'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                     'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
+                                     'reload_app', 'mark_ready']
+        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias']
+        WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
+        WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
+                                    'spaces', 'space_assignment']
+        -- A tenant deployed before gets the template's current version; the
+        -- published app is then reloaded (reload_after_deploy).
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app', 'stage_version', 'publish_version',
+                                     'reload_app']
+        WHEN workflow = 'deploy_version' THEN ARRAY['stage_version', 'publish_version', 'reload_app']
+        WHEN workflow = 'set_variables' THEN ARRAY['record_variables']
+        WHEN workflow = 'offboard' THEN ARRAY['deactivate']
+        WHEN workflow = 'sync' THEN ARRAY['sync']
+    END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_workflow_steps(text) IS
+'The steps of a workflow, in order: step s is the function qlikcloud.qlik_step_<s>(customer_key, args).';
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_error_is_final(sqlstate text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT sqlstate IN ('22023', '22004', '42501', 'QK000', 'QK001', 'QK003', 'QK007', 'QK400', 'QK403',
+                        'QK412', 'QK501', 'QKW01', 'QKW02', 'QKR01')
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_error_is_final(text) IS
+'Whether runners give up at once on a failure with this SQLSTATE (README''s table of SQLSTATEs, column "runners retry?": no): a bad argument (22023, 22004), a missing privilege (42501), bad configuration (QK000, QK001, QK003, QK007), a request Qlik refused for good (QK400, QK403, QK412, QK501), an operator must act (QKW01), the workflow cannot succeed (QKW02), a reload that failed (QKR01: its script or data need fixing first). Every other failure is retried with backoff, up to max_attempts.';
+CREATE OR REPLACE FUNCTION qlikcloud_internal.check_customer_trigger(rel regclass, after_row boolean, args text[])
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a text[] := ARRAY(SELECT unnest(args));      -- TG_ARGV counts from 0
+    arg text;
+    col text;
+    typ oid;
+    why text;
+BEGIN
+    args := a;
+    IF NOT after_row OR coalesce(cardinality(args), 0) < 1 THEN
+        RAISE EXCEPTION 'qlikcloud.qlik_customer_trigger() must be an AFTER ... FOR EACH ROW trigger given the key column'
+            USING ERRCODE = '39P01',
+                  HINT = 'EXECUTE FUNCTION qlikcloud.qlik_customer_trigger(''id'', ''churned'', ''admin_email=owner_email'')';
+    END IF;
+    FOR i IN 1 .. cardinality(args) LOOP
+        IF i = 1 THEN
+            col := args[i];
+        ELSIF i = 2 THEN
+            col := nullif(args[i], '');
+        ELSE
+            -- More arguments: 'argument=column'.
+            arg := split_part(args[i], '=', 1);
+            col := substr(args[i], length(arg) + 2);
+            IF arg NOT IN ('profile', 'alias_hostname', 'admin_subject', 'admin_name', 'admin_email', 'purge_after_days')
+               AND NOT (arg LIKE 'variable:_%' AND length(arg) <= 9 + 256)
+               OR strpos(args[i], '=') = 0 THEN
+                RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %', args[i], rel
+                    USING ERRCODE = '22023',
+                    HINT = 'Arguments after the key and churn columns are argument=column, argument one of profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, or variable:NAME (a reload-time variable of the published app, NAME at most 256 characters).';
+            END IF;
+            IF arg LIKE 'variable:%'
+               AND (EXISTS (SELECT FROM unnest(args[3:i - 1]) AS v WHERE split_part(v, '=', 1) = arg)
+                    OR (SELECT count(*) FROM unnest(args[3:]) AS v WHERE v LIKE 'variable:%') > 20) THEN
+                RAISE EXCEPTION 'bad argument "%" of qlikcloud.qlik_customer_trigger() on %', args[i], rel
+                    USING ERRCODE = '22023',
+                    DETAIL = 'Each variable is named once, and a reload takes at most 20 variables.';
+            END IF;
+        END IF;
+        CONTINUE WHEN col IS NULL;
+        SELECT a.atttypid INTO typ FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'table % has no column "%"', rel, col USING ERRCODE = '42703',
+                HINT = 'qlikcloud.qlik_customer_trigger() takes column names: the key, the churn flag ('''' for none), then argument=column.';
+        END IF;
+        why := qlikcloud_internal.type_unsafe(typ);
+        IF why IS NOT NULL THEN
+            RAISE EXCEPTION 'column "%" of % is of type %, which qlikcloud.qlik_customer_trigger() may not read',
+                            col, rel, typ::regtype
+                USING ERRCODE = '42804', DETAIL = why || '.',
+                      HINT = 'The trigger runs as the extension''s owner: it reads types owned, with their output functions, by a superuser (built-in types, those of extensions such as citext, domains over them).';
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud_internal.check_customer_trigger(regclass, boolean, text[]) IS
+'Checks how qlik_customer_trigger is attached to a table: AFTER ... FOR EACH ROW, its arguments, the columns they name and their types; raises otherwise.';
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_customer_trigger()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    key_column text := TG_ARGV[0];
+    churn_column text := nullif(TG_ARGV[1], '');
+    key text;
+    args jsonb := '{}';
+    arg text;
+    col text;
+    value text;
+    is_churned boolean := false;
+    was_churned boolean := false;
+    vars jsonb;                     -- variable:NAME=column arguments, if any
+    old_vars jsonb;
+BEGIN
+    PERFORM qlikcloud_internal.check_customer_trigger(TG_RELID, TG_WHEN = 'AFTER' AND TG_LEVEL = 'ROW', TG_ARGV);
+    IF TG_OP = 'DELETE' THEN
+        key := (qlikcloud_internal.column_text(TG_RELID, key_column, OLD)).value;
+    ELSE
+        key := (qlikcloud_internal.column_text(TG_RELID, key_column, NEW)).value;
+    END IF;
+    IF churn_column IS NOT NULL THEN
+        IF TG_OP <> 'DELETE' THEN is_churned := qlikcloud_internal.churned(TG_RELID, churn_column, NEW); END IF;
+        IF TG_OP <> 'INSERT' THEN was_churned := qlikcloud_internal.churned(TG_RELID, churn_column, OLD); END IF;
+    END IF;
+    -- More arguments: 'argument=column'.
+    FOR i IN 2 .. TG_NARGS - 1 LOOP
+        arg := split_part(TG_ARGV[i], '=', 1);
+        col := substr(TG_ARGV[i], length(arg) + 2);
+        IF TG_OP = 'DELETE' THEN
+            value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+        ELSE
+            value := (qlikcloud_internal.column_text(TG_RELID, col, NEW)).value;
+        END IF;
+        IF arg LIKE 'variable:%' THEN
+            -- A NULL value: the variable is left out (the script's own value holds).
+            vars := coalesce(vars, '{}') || CASE WHEN value IS NULL THEN '{}'
+                                                 ELSE jsonb_build_object(substr(arg, 10), value) END;
+            IF TG_OP = 'UPDATE' THEN
+                value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+                old_vars := coalesce(old_vars, '{}') || CASE WHEN value IS NULL THEN '{}'
+                                                             ELSE jsonb_build_object(substr(arg, 10), value) END;
+            END IF;
+        ELSIF value IS NOT NULL THEN
+            args := args || jsonb_build_object(arg, value);
+        END IF;
+    END LOOP;
+    IF vars IS NOT NULL THEN
+        args := args || jsonb_build_object('variables', vars);
+    END IF;
+    IF key IS NULL THEN
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' AND NOT is_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('onboard', key, args);
+    ELSIF TG_OP = 'DELETE' AND NOT was_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
+    ELSIF TG_OP = 'UPDATE' AND is_churned AND NOT was_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
+    ELSIF TG_OP = 'UPDATE' AND was_churned AND NOT is_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('reactivate', key, args);
+    ELSIF TG_OP = 'UPDATE' AND NOT is_churned AND vars IS DISTINCT FROM old_vars THEN
+        -- Changed variables: an onboarding still queued takes them, and the
+        -- registry records them after whatever job is ahead (set_variables).
+        UPDATE qlikcloud.jobs j SET args = j.args || jsonb_build_object('variables', vars)
+        WHERE j.customer_key = key AND j.state = 'queued' AND j.workflow IN ('onboard', 'reactivate');
+        PERFORM qlikcloud.qlik_enqueue('set_variables', key, jsonb_build_object('variables', vars));
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, and variable:NAME for a reload-time variable of the published app, at most 20); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate, a variable column changed (list it in UPDATE OF) queues set_variables. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
