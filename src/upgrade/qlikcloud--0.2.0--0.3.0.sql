@@ -1294,6 +1294,7 @@ DECLARE
     t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
     s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
     r qlikcloud.reload;
+    l qlikcloud.reload;
     me text;
     lines text[];
     excerpt text;
@@ -1306,16 +1307,20 @@ BEGIN
     -- published, with a minute's leeway for the clocks of Qlik and of this
     -- server.
     since := coalesce(since, greatest(t.deployed_at, t.version_deployed_at) - interval '1 minute', '-infinity');
-    -- Ours, started since, newest first.
-    FOR r IN
-        SELECT * FROM qlikcloud.qlik_list_reloads(t.hostname, t.published_app_id) AS l
-        WHERE l.created_at >= since
-          AND l.status IN ('QUEUED', 'RELOADING', 'SUCCEEDED')
-        ORDER BY l.created_at DESC
+    -- Ours, started since. Newest first, page after page only as far as
+    -- needed (in a select list the list is read lazily): an app reloaded
+    -- every hour for years has a long history.
+    FOR l IN
+        SELECT (x.r).* FROM (SELECT qlikcloud.qlik_list_reloads(t.hostname, t.published_app_id,
+                                                                sort => '-creationTime') AS r) AS x
     LOOP
+        EXIT WHEN l.created_at < since;
+        CONTINUE WHEN l.status NOT IN ('QUEUED', 'RELOADING', 'SUCCEEDED');
         me := coalesce(me, (qlikcloud.qlik_current_user(t.hostname)).id);
-        EXIT WHEN r.user_id = me;
-        r := NULL;
+        IF l.user_id = me THEN
+            r := l;
+            EXIT;
+        END IF;
     END LOOP;
     IF r.id IS NULL THEN
         r := qlikcloud.qlik_reload_app(t.hostname, t.published_app_id, t.app_variables);
