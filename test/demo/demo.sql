@@ -102,3 +102,28 @@ EXCEPTION WHEN SQLSTATE 'QK401' THEN
     RAISE WARNING 'initech''s tenant answers: %', SQLERRM;
 END
 $$;
+
+\echo
+\echo '== Day 2. The tenants live on: the template changes, customers'' data is reloaded, settings'
+\echo '== change. The registry says what each tenant should be; the runners make Qlik match it.'
+\echo
+\echo '== 8. A new version of the template app, rolled out to every customer: a canary of one'
+\echo '==    tenant first, then the rest, paused at the first failure. The version is exported'
+\echo '==    from the source once and kept on the database server (SHA-256 checked); each tenant'
+\echo '==    imports it next to its published app and republishes over it, so the published app'
+\echo '==    keeps its id (embedding URLs and bookmarks keep working).'
+CREATE TEMP TABLE published_before AS
+SELECT customer_key, published_app_id FROM qlikcloud.managed_tenants WHERE state = 'ready';
+SELECT id, label FROM qlikcloud.qlik_register_template_version('default', label => '2026.12') \gset version_
+SELECT customer_key, published_label, current_label FROM qlikcloud.tenants_behind ORDER BY 1;
+SELECT id AS rollout_id, state, canary, max_failures
+FROM qlikcloud.qlik_start_rollout(:version_id, profile => 'default', canary => 1, max_failures => 1);
+CALL qlikcloud.qlik_run_jobs();
+SELECT wave, tenants, done, failed, pending, state FROM qlikcloud.rollout_progress ORDER BY wave;
+SELECT m.customer_key, v.label AS published_version, m.published_app_id = b.published_app_id AS same_app_id
+FROM qlikcloud.managed_tenants m
+JOIN published_before b USING (customer_key)
+JOIN qlikcloud.template_versions v ON v.id = m.template_version_id
+ORDER BY 1;
+SELECT label, exports AS exported_from_source FROM qlikcloud.template_versions ORDER BY id;
+SELECT count(*) AS tenants_behind FROM qlikcloud.tenants_behind;
