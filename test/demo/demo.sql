@@ -18,30 +18,34 @@ SELECT qlikcloud.qlik_set_credential('us-region', '*.us.qlikcloud.com',
 \echo '== 2. The workflows'' inputs, in a table (no code to edit, no secret): the tenant whose'
 \echo '==    license creates tenants, the template app, the group and spaces, the JWT issuer and'
 \echo '==    public key of your application, the origins allowed to embed, how long a'
-\echo '==    deactivated tenant is kept before Qlik purges it. (The PEM key is not echoed.)'
+\echo '==    deactivated tenant is kept before Qlik purges it, and that the published app is'
+\echo '==    reloaded with the customer''s variables after each deploy. (The PEM key is not echoed.)'
 \set pem `cat $QLIKCLOUD_TOP/test/seeds/jwt-public.pem`
 \set ECHO none
 INSERT INTO qlikcloud.workflow_settings
     (license_source, template_app_name, group_name, managed_space_name, dev_space_name,
-     jwt_issuer, jwt_key_id, jwt_public_key, web_integration_origins, purge_after_days)
+     jwt_issuer, jwt_key_id, jwt_public_key, web_integration_origins, purge_after_days,
+     reload_after_deploy)
 VALUES ('source.us.qlikcloud.com', 'Sales Analytics', 'Analysts', 'Customer Analytics', 'Development',
-        'https://app.example.com', 'app-key-1', :'pem', '{https://app.example.com}', 30);
+        'https://app.example.com', 'app-key-1', :'pem', '{https://app.example.com}', 30, true);
 \set ECHO queries
 SELECT profile, region, license_source, template_app_name, group_name, managed_space_name,
-       dev_space_name, jwt_issuer, web_integration_origins, purge_after_days
+       dev_space_name, jwt_issuer, web_integration_origins, purge_after_days, reload_after_deploy
 FROM qlikcloud.workflow_settings;
 
 \echo
 \echo '== 3. Your customers table, with the trigger attached: an insert onboards, a delete'
-\echo '==    (or churned = true) offboards, churned back to false reactivates.'
+\echo '==    (or churned = true) offboards, churned back to false reactivates. The customer''s'
+\echo '==    name is the app''s load-script variable vCustomer.'
 CREATE TABLE customers (
     slug        text PRIMARY KEY,
     name        text NOT NULL,
     admin_email text NOT NULL,
     churned     boolean NOT NULL DEFAULT false
 );
-CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned ON customers
-    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('slug', 'churned', 'admin_email=admin_email');
+CREATE TRIGGER qlik AFTER INSERT OR DELETE OR UPDATE OF churned, name ON customers
+    FOR EACH ROW EXECUTE FUNCTION qlikcloud.qlik_customer_trigger('slug', 'churned', 'admin_email=admin_email',
+                                                                  'variable:vCustomer=name');
 
 \echo
 \echo '== 4. Three customers sign up. The trigger only queues a job, in the same transaction'
@@ -127,3 +131,19 @@ JOIN qlikcloud.template_versions v ON v.id = m.template_version_id
 ORDER BY 1;
 SELECT label, exports AS exported_from_source FROM qlikcloud.template_versions ORDER BY id;
 SELECT count(*) AS tenants_behind FROM qlikcloud.tenants_behind;
+
+\echo
+\echo '== 9. Reloads with the customer''s variables: each published app was reloaded after its'
+\echo '==    deploys with vCustomer from the customers table. Acme renames itself: the trigger'
+\echo '==    records the new value, and a reload of Acme''s app (waited for) uses it.'
+SELECT customer_key, app_variables, reload_status FROM qlikcloud.managed_tenants
+WHERE state = 'ready' ORDER BY 1;
+UPDATE customers SET name = 'Acme Corporation' WHERE slug = 'acme';
+CALL qlikcloud.qlik_run_jobs();
+SELECT status, ended_at IS NOT NULL AS ended
+FROM qlikcloud.qlik_reload_published_app('acme', since => now());
+SELECT customer_key, app_variables, reload_status FROM qlikcloud.managed_tenants
+WHERE customer_key = 'acme';
+SELECT r.status, r.partial, r.created_at > m.version_deployed_at AS after_last_deploy
+FROM qlikcloud.managed_tenants m, qlikcloud.qlik_list_reloads(m.hostname, m.published_app_id) AS r
+WHERE m.customer_key = 'acme' ORDER BY r.created_at;
