@@ -92,6 +92,16 @@ SELECT alias, status, variables FROM qt.fake_reloads(:'st');
 SELECT status FROM qlikcloud.qlik_reload_published_app('1', since => now() - interval '10 seconds');
 \set st `$FAKECTL GET /state`
 SELECT count(*) AS reloads FROM qt.fake_reloads(:'st');
+-- A new version of the template deployed at once (well within the minute of
+-- leeway for the clocks): the app it published is reloaded anew, not taken
+-- for reloaded by the reload of what was published before.
+SELECT count(*) AS reloads_before FROM qt.fake_reloads(:'st') \gset
+SELECT id AS v2 FROM qlikcloud.qlik_register_template_version('default', label => 'reload-v2') \gset
+CALL qlikcloud.qlik_deploy_app('1', version_id => :v2);
+\set st `$FAKECTL GET /state`
+SELECT count(*) - :reloads_before AS new_reloads FROM qt.fake_reloads(:'st');
+SELECT reload_id <> :'r1' AS reloaded_anew, reload_status, template_version_id = :v2 AS at_v2
+FROM qlikcloud.managed_tenants WHERE customer_key = '1';
 
 ------------------------------------------------------------------------------
 -- 4. A reload that fails fails the step with Qlik's reason (QKR01), and the

@@ -446,7 +446,8 @@ BEGIN
         template_app_id = coalesce((SELECT v.app_id FROM qlikcloud.template_versions v
                                     WHERE v.id = m.staging_version_id), m.template_app_id),
         staging_app_id = NULL, staging_version_id = NULL,
-        deployed_at = coalesce(m.deployed_at, pg_catalog.now()), version_deployed_at = pg_catalog.now()
+        deployed_at = coalesce(m.deployed_at, pg_catalog.now()), version_deployed_at = pg_catalog.now(),
+        reload_status = NULL        -- what a reload recorded before reloaded is gone
     WHERE m.customer_key = t.customer_key;
     RETURN format('version %s published as app %s', coalesce(label, '?'), published);
 END

@@ -651,7 +651,8 @@ BEGIN
         template_app_id = coalesce((SELECT v.app_id FROM qlikcloud.template_versions v
                                     WHERE v.id = m.staging_version_id), m.template_app_id),
         staging_app_id = NULL, staging_version_id = NULL,
-        deployed_at = coalesce(m.deployed_at, pg_catalog.now()), version_deployed_at = pg_catalog.now()
+        deployed_at = coalesce(m.deployed_at, pg_catalog.now()), version_deployed_at = pg_catalog.now(),
+        reload_status = NULL        -- what a reload recorded before reloaded is gone
     WHERE m.customer_key = t.customer_key;
     RETURN format('version %s published as app %s', coalesce(label, '?'), published);
 END
@@ -1063,7 +1064,8 @@ BEGIN
     UPDATE qlikcloud.managed_tenants m SET published_app_id = published, deployed_at = pg_catalog.now(),
         template_version_id = coalesce(m.staging_version_id, m.template_version_id), staging_version_id = NULL,
         version_deployed_at = CASE WHEN m.staging_version_id IS NOT NULL THEN pg_catalog.now()
-                                   ELSE m.version_deployed_at END
+                                   ELSE m.version_deployed_at END,
+        reload_status = NULL        -- what a reload recorded before reloaded is gone
     WHERE m.customer_key = t.customer_key;
     RETURN 'published app ' || published;
 END
@@ -1310,11 +1312,17 @@ BEGIN
     -- Ours, started since. Newest first, page after page only as far as
     -- needed (in a select list the list is read lazily): an app reloaded
     -- every hour for years has a long history.
+    -- A publish since the last recorded reload cleared its status: that
+    -- reload was of what was published before, so neither it nor one before
+    -- it will do, whatever the leeway.
+    IF t.reload_id IS NOT NULL AND t.reload_status IS NULL THEN
+        since := greatest(since, t.reload_started_at);
+    END IF;
     FOR l IN
         SELECT (x.r).* FROM (SELECT qlikcloud.qlik_list_reloads(t.hostname, t.published_app_id,
                                                                 sort => '-creationTime') AS r) AS x
     LOOP
-        EXIT WHEN l.created_at < since;
+        EXIT WHEN l.created_at < since OR (l.id = t.reload_id AND t.reload_status IS NULL);
         CONTINUE WHEN l.status NOT IN ('QUEUED', 'RELOADING', 'SUCCEEDED');
         me := coalesce(me, (qlikcloud.qlik_current_user(t.hostname)).id);
         IF l.user_id = me THEN
@@ -1365,8 +1373,8 @@ BEGIN
         RETURN 'no reload configured';
     ELSIF t.published_app_id IS NULL THEN
         RETURN 'no published app';
-    ELSIF t.reload_status = 'SUCCEEDED'
-          AND t.reload_started_at >= greatest(t.deployed_at, t.version_deployed_at) - interval '1 minute' THEN
+    ELSIF t.reload_status = 'SUCCEEDED' THEN
+        -- A publish clears reload_status: this reload is of what is published now.
         RETURN 'reloaded before';
     END IF;
     r := qlikcloud.qlik_reload_published_app(t.customer_key);
