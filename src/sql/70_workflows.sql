@@ -517,7 +517,7 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     SELECT i.resource_id
     FROM qlikcloud.qlik_list_items(source, resource_type => 'app', name => app_name) AS i
     WHERE i.name = app_name
-    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at
+    ORDER BY coalesce(i.resource_attributes->'published' = 'true'::jsonb, false), i.created_at
     LIMIT 1
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_template_app(text, text) IS

@@ -173,7 +173,7 @@ BEGIN
     SELECT * INTO item
     FROM qlikcloud.qlik_list_items(src, resource_type => 'app', name => s.template_app_name) AS i
     WHERE i.name = s.template_app_name
-    ORDER BY coalesce((i.resource_attributes->>'published')::boolean, false), i.created_at LIMIT 1;
+    ORDER BY coalesce(i.resource_attributes->'published' = 'true'::jsonb, false), i.created_at LIMIT 1;
     IF item.resource_id IS NULL THEN
         RAISE EXCEPTION 'no app named "%" in %', s.template_app_name, src USING ERRCODE = 'QK404';
     END IF;

@@ -1572,3 +1572,58 @@ END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
 'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, and variable:NAME for a reload-time variable of the published app, at most 20); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate, a variable column changed (list it in UPDATE OF) queues set_variables. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+
+------------------------------------------------------------------------------
+-- The template app's "published" attribute compared as JSON: an answer whose
+-- resourceAttributes.published is not a boolean ("x", an object) made the
+-- preflight and the version lookup fail with 22P02 (a failed cast, no word
+-- of Qlik) instead of reading it as not published.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_template_app(source text, app_name text)
+RETURNS text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT i.resource_id
+    FROM qlikcloud.qlik_list_items(source, resource_type => 'app', name => app_name) AS i
+    WHERE i.name = app_name
+    ORDER BY coalesce(i.resource_attributes->'published' = 'true'::jsonb, false), i.created_at
+    LIMIT 1
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_current_template_version(profile text DEFAULT 'default', refresh boolean DEFAULT false)
+RETURNS qlikcloud.template_versions
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(profile);
+    src text := coalesce(s.template_source, s.license_source);
+    v qlikcloud.template_versions;
+    item qlikcloud.item;
+BEGIN
+    IF s.template_app_name IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO v FROM qlikcloud.template_versions t
+    WHERE t.source = src AND t.app_name = s.template_app_name ORDER BY t.id DESC LIMIT 1;
+    IF v.id IS NOT NULL AND NOT refresh THEN
+        RETURN v;
+    END IF;
+    -- The template: the oldest app of that name that is not a published copy.
+    SELECT * INTO item
+    FROM qlikcloud.qlik_list_items(src, resource_type => 'app', name => s.template_app_name) AS i
+    WHERE i.name = s.template_app_name
+    ORDER BY coalesce(i.resource_attributes->'published' = 'true'::jsonb, false), i.created_at LIMIT 1;
+    IF item.resource_id IS NULL THEN
+        RAISE EXCEPTION 'no app named "%" in %', s.template_app_name, src USING ERRCODE = 'QK404';
+    END IF;
+    -- The newest version is current unless the app changed since it was registered.
+    IF v.id IS NOT NULL AND (v.app_id <> item.resource_id OR v.app_modified >= item.updated_at) THEN
+        RETURN v;
+    END IF;
+    SELECT * INTO v FROM qlikcloud.template_versions t
+    WHERE t.source = src AND t.app_id = item.resource_id AND t.app_modified = item.updated_at
+    ORDER BY t.id DESC LIMIT 1;
+    IF v.id IS NULL THEN
+        v := qlikcloud.qlik_add_template_version(src, item.resource_id, s.template_app_name,
+                                                 qlikcloud.qlik_template_label(item.updated_at), item.updated_at);
+    END IF;
+    RETURN v;
+END
+$$;

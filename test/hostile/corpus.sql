@@ -24,6 +24,7 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'reload_cancel' THEN 'SELECT qlikcloud.qlik_cancel_reload(%1$L, ''r1'')'
     WHEN 'reload_log' THEN 'SELECT qlikcloud.qlik_reload_log(%1$L, ''app1'', ''r1'')'
     WHEN 'reloads' THEN 'SELECT * FROM qlikcloud.qlik_list_reloads(%1$L, ''app1'')'
+    WHEN 'template_app' THEN 'SELECT qlikcloud.qlik_template_app(%1$L, ''T'')'
     WHEN 'task_update' THEN 'SELECT * FROM qlikcloud.qlik_update_reload_task(%1$L, ''t1'', state => ''Disabled'')'
   END, host, arg)
 $$;

@@ -401,7 +401,7 @@ def export_cases():
 
 def reload_cases():
     """The reloads API: a wait that reads status, a cancel that returns it, a log served as
-    text/plain, a task read and sent back whole."""
+    text/plain, a task read and sent back whole; and the template lookup of the workflows."""
     ok = lambda b: (lambda req: resp(200, b))
     forever = {"id": "r1", "appId": "app1", "status": "RELOADING"}
     out = [
@@ -451,6 +451,13 @@ def reload_cases():
         # qlik_list_reloads: items that are not reloads.
         ("rls-status-array", "reloads", ok(b'{"data":[{"id":"r1","status":["QUEUED"]}]}'), "ok"),
         ("rls-item-string", "reloads", ok(b'{"data":["r1"]}'), "QK006"),
+        # qlik_template_app (the preflight's template lookup): an app whose "published" is not a
+        # boolean is read as not published, not a failed cast (22P02).
+        ("ta-published-word", "template_app", ok(b'{"data":[{"id":"i1","resourceId":"a1","name":"T",'
+                                                b'"resourceType":"app","resourceAttributes":{"published":"x"}}]}'), "ok"),
+        ("ta-published-object", "template_app", ok(b'{"data":[{"id":"i1","resourceId":"a1","name":"T",'
+                                                  b'"resourceType":"app","resourceAttributes":{"published":{"a":1}}}]}'),
+         "ok"),
     ]
     return [{"name": n, "call": c, "expect": e, "api": f} for n, c, f, e in out]
 
