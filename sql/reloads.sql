@@ -25,7 +25,7 @@ SELECT status, ended_at >= started_at AND started_at >= created_at AS times_in_o
        log LIKE 'ReloadID: ' || :'r1' || '%Finished successfully%' AS log, error_code
 FROM qlikcloud.qlik_wait_reload(:'src', :'r1');
 SELECT status, log IS NOT NULL AS has_log FROM qlikcloud.qlik_get_reload(:'src', :'r1');
--- The detailed script log, text/plain, lines kept.
+-- The detailed script log (bytes of UTF-8 text), lines kept.
 SELECT log LIKE '%SET vCustomer=''Acme Corp''' || E'\n' || '%' AS shows_variables,
        array_length(string_to_array(log, E'\n'), 1) > 3 AS lines
 FROM qlikcloud.qlik_reload_log(:'src', :'app', :'r1') AS log;

@@ -394,7 +394,8 @@ qlik_wait_reload(PG_FUNCTION_ARGS)
 
 /*
  * GET /api/v1/apps/{appId}/reloads/logs/{reloadId}: the script log of an
- * ended reload, as text/plain.  Lines are kept; every other control
+ * ended reload: UTF-8 text, which Qlik serves as application/octet-stream
+ * (whatever the content type, it is read as text).  Lines are kept; every other control
  * character and invalid byte is made valid as any text from Qlik is.
  */
 Datum

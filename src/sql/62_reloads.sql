@@ -61,7 +61,7 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'qlik_reload_log'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION qlikcloud.qlik_reload_log(text, text, text) IS
-'The detailed script log of an ended reload of an app (the apps API''s text/plain log), lines kept.';
+'The detailed script log of an ended reload of an app (the apps API''s log: UTF-8 text served as application/octet-stream), lines kept.';
 
 CREATE FUNCTION qlikcloud.qlik_create_reload_task(
     host text, app_id text, time_zone text, recurrence text[],

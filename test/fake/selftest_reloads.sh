@@ -1,7 +1,7 @@
 # Sourced by selftest.sh (not run on its own): checks of the reloads API (create with
 # variables and Qlik's limits on them, the status moving with the clock, get, list with
 # filter, sort and cursors, cancel, failures steered through the control port, logs as
-# text/plain), and of the reload-tasks API (create, get, list, put, delete, validation).
+# application/octet-stream, as Qlik's spec says), and of the reload-tasks API (create, get, list, put, delete, validation).
 #
 # Uses selftest.sh's helpers: call, check, jget, hdr, token, fakectl, $T, $PY, and jcall /
 # jtrue from selftest_admin.sh. Seeds its own tenant rl (regional client region-us).
@@ -108,7 +108,7 @@ check "failed log carries the reason" True "$(jtrue "$T/b" '"Script line 12" in 
 fakectl GET /reloads/failures >"$T/rf.json"
 check "failure consumed" '{}' "$(jget "$T/rf.json" 'd["failures"]')"
 call "$R/apps/$RAPP/reloads/logs/$FID" "${RAUTH[@]}"
-check "script log 200 text/plain" "200 text/plain; charset=UTF-8" "$CODE $(hdr Content-Type)"
+check "script log 200 octet-stream (Qlik's spec)" "200 application/octet-stream" "$CODE $(hdr Content-Type)"
 check "script log has the error" True "$(grep -q "The following error occurred" "$T/b" && grep -q "Field 'x' not found" "$T/b" && echo True || echo False)"
 call "$R/apps/$RAPP/reloads/logs/$RID" "${RAUTH[@]}"
 check "script log shows the variables" True "$(grep -q "SET vCustomer='Acme'" "$T/b" && echo True || echo False)"

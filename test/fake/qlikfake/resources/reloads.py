@@ -11,7 +11,7 @@
                                                   409 (ended) | 404
     GET  /api/v1/apps/{appId}/reloads/logs        -> 200 {data: [ScriptLogMeta]}
     GET  /api/v1/apps/{appId}/reloads/logs/{reloadId}
-                                                  -> 200 text/plain; charset=UTF-8, the
+                                                  -> 200 application/octet-stream, the
                                                   detailed script log of an ended reload
 
 Contract: reloads.json, apps.json (reloads/logs), @qlik/api reloads.d.ts, qlik.dev's
@@ -49,7 +49,7 @@ Choices where the documents are silent (the fake's):
   partial and type, joined by and/or, with parentheses; anything else is a 400. sort
   default -creationTime, limit 1..100 (default 10), cursors as the other lists.
 - The summary log (`log` of a Reload) is a few lines as in Qlik's examples; the detailed
-  log (text/plain) repeats the variables given and, for a failed reload, Qlik's "The
+  log (octet-stream) repeats the variables given and, for a failed reload, Qlik's "The
   following error occurred:" line with the reason. A log of a reload that has not ended is
   a 404.
 """
@@ -437,7 +437,8 @@ def get_log(ctx):
     if r is None or r["appId"] != app["id"] or st not in ENDED:
         raise apps_mod.err(404, "Not Found", "no script log of reload %s for app %s"
                            % (ctx.params["reloadId"], app["id"]))
-    return Response(200, detailed_log(r, st).encode("utf-8"), "text/plain; charset=UTF-8")
+    # Qlik's apps spec: the log is application/octet-stream (UTF-8 text).
+    return Response(200, detailed_log(r, st).encode("utf-8"), "application/octet-stream")
 
 
 # ---- control: make the next reloads of an app fail -------------------------------------------
