@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 \! $FAKECTL POST /seed "$(cat $QLIKCLOUD_TOP/test/seeds/workflows.json)" >/dev/null
 \! $FAKECTL POST /config '{"reload_queue_ms":100,"reload_ms":300}' >/dev/null
 SET qlikcloud.max_attempts = 1;
-TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
+TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions, qlikcloud.rate_buckets RESTART IDENTITY CASCADE;
 DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source, template_app_name, reload_after_deploy)
 VALUES ('source.us.qlikcloud.com', 'Sales Template', true);
