@@ -178,6 +178,33 @@ CALL qlikcloud.qlik_onboard('c6');
 SELECT template_version_id = :v3 AS v3, staged_app_id IS NOT NULL AS staged FROM qlikcloud.managed_tenants WHERE customer_key = 'c6';
 SELECT regexp_replace(label, '^\d{4}-.*', '<modified time>') AS label, exports FROM qlikcloud.template_versions ORDER BY id;
 
+------------------------------------------------------------------------------
+-- 7. A rollout that reloads each published app after its deploy (the profile
+--    does not): a reload per tenant; a failed reload fails its tenant and
+--    pauses the rollout.
+------------------------------------------------------------------------------
+\! $FAKECTL POST /config '{"reload_queue_ms":50,"reload_ms":100}' >/dev/null
+SELECT id AS v5 FROM qlikcloud.qlik_register_template_version('default', 'v5') \gset
+SELECT (qlikcloud.qlik_start_rollout(:v5, customer_keys => '{c1,c2}', canary => 1, reload => true)).id AS r3 \gset
+CALL qlikcloud.qlik_run_jobs(max_attempts => 1);
+CALL qlikcloud.qlik_run_jobs(max_attempts => 1);
+SELECT state, wave, done, failed FROM qlikcloud.rollout_progress WHERE rollout_id = :r3 ORDER BY wave;
+\set st `$FAKECTL GET /state`
+SELECT m.customer_key, m.template_version_id = :v5 AS at_v5, m.reload_status,
+       (SELECT count(*) FROM jsonb_array_elements(t->'reloads') r WHERE r->>'appId' = m.published_app_id) AS reloads
+FROM qlikcloud.managed_tenants m, jsonb_array_elements(:'st'::jsonb->'tenants') t
+WHERE t->>'id' = m.tenant_id AND m.customer_key IN ('c1', 'c2', 'c3') ORDER BY 1;
+SELECT json_build_object('appId', published_app_id, 'errorCode', 'ScriptError', 'errorMessage', 'Field not found',
+                         'log', 'Script line 3') AS failure
+FROM qlikcloud.managed_tenants WHERE customer_key = 'c3' \gset
+\setenv FAILURE :failure
+\! $FAKECTL POST /reloads/failures "$FAILURE" >/dev/null
+SELECT (qlikcloud.qlik_start_rollout(:v5, customer_keys => '{c3,c4}', canary => 1, reload => true)).id AS r4 \gset
+CALL qlikcloud.qlik_run_jobs(max_attempts => 1);
+SELECT state, wave, done, failed, pending, paused_reason FROM qlikcloud.rollout_progress WHERE rollout_id = :r4 ORDER BY wave;
+SELECT customer_key, state, left(note, 5) AS note FROM qlikcloud.rollout_targets WHERE rollout_id = :r4 ORDER BY 1;
+SELECT state FROM qlikcloud.qlik_cancel_rollout(:r4);
+
 -- Template files: names only, in the extension's directory.
 SELECT qt.err($$SELECT qlikcloud.qlik_template_file_info('../postgresql.conf')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_template_file_remove('x/y.qvf')$$);

@@ -1383,10 +1383,14 @@ BEGIN
         UPDATE qlikcloud.managed_tenants m SET app_variables = args->'variables'
         WHERE m.customer_key = t.customer_key;
     END IF;
-    IF NOT coalesce(s.reload_after_deploy, false) THEN
+    -- A rollout's job (args reload, version) may say otherwise than the
+    -- profile, and reloads only a tenant its version reached.
+    IF NOT coalesce((args->>'reload')::boolean, s.reload_after_deploy, false) THEN
         RETURN 'no reload configured';
     ELSIF t.published_app_id IS NULL THEN
         RETURN 'no published app';
+    ELSIF args ? 'rollout' AND t.template_version_id IS DISTINCT FROM (args->>'version')::bigint THEN
+        RETURN 'version not published: no reload';
     ELSIF t.reload_status = 'SUCCEEDED' THEN
         -- A publish clears reload_status: this reload is of what is published now.
         RETURN 'reloaded before';
@@ -1396,7 +1400,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_step_reload_app(text, jsonb) IS
-'Step reload_app: records the job''s variables (args variables) as the customer''s app_variables; with reload_after_deploy, reloads the published app with them and waits (qlik_reload_published_app); a reload that fails fails the step (QKR01).';
+'Step reload_app: records the job''s variables (args variables) as the customer''s app_variables; with reload_after_deploy (or args reload, a rollout''s, which overrides it: only for a tenant its version reached), reloads the published app with them and waits (qlik_reload_published_app); a reload that fails fails the step (QKR01).';
 
 -- record_variables: the customer's variables, changed in its row (the
 -- trigger queues workflow set_variables), kept for the next reload.

@@ -21,7 +21,7 @@ CREATE TABLE qlikcloud.rollouts (
                   CONSTRAINT rollouts_canary_check CHECK (canary >= 0),
     max_failures  integer NOT NULL DEFAULT 1
                   CONSTRAINT rollouts_max_failures_check CHECK (max_failures >= 1),
-    reload        boolean NOT NULL DEFAULT false,
+    reload        boolean,
     state         text NOT NULL DEFAULT 'running'
                   CONSTRAINT rollouts_state_check CHECK (state IN ('running', 'paused', 'done', 'cancelled')),
     wave          integer NOT NULL DEFAULT 1,
@@ -35,7 +35,7 @@ CREATE TABLE qlikcloud.rollouts (
     updated_at    timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE qlikcloud.rollouts IS
-'Rollouts of template versions: version_id to the tenants of profile (NULL: every profile) or of customer_keys (NULL: all), in waves (wave 1: a canary of canary tenants; wave 2: the rest), paused once max_failures tenants failed since it started or resumed (failures). state: running, paused (paused_reason), done, cancelled. reload: reload the published app after its deploy (not yet done: see README). No secrets.';
+'Rollouts of template versions: version_id to the tenants of profile (NULL: every profile) or of customer_keys (NULL: all), in waves (wave 1: a canary of canary tenants; wave 2: the rest), paused once max_failures tenants failed since it started or resumed (failures). state: running, paused (paused_reason), done, cancelled. reload: reload each published app after its deploy (step reload_app, with the customer''s variables), true or false whatever the profile''s reload_after_deploy says (NULL: as it says). No secrets.';
 
 CREATE TABLE qlikcloud.rollout_targets (
     rollout_id   bigint NOT NULL REFERENCES qlikcloud.rollouts ON DELETE CASCADE,
@@ -78,7 +78,8 @@ BEGIN
         UPDATE qlikcloud.rollout_targets x
         SET state = 'queued', note = NULL, finished_at = NULL,
             job_id = qlikcloud.qlik_enqueue('deploy_version', g.customer_key,
-                                            jsonb_build_object('rollout', r.id, 'version', r.version_id))
+                                            jsonb_strip_nulls(jsonb_build_object('rollout', r.id, 'version', r.version_id,
+                                                                                 'reload', r.reload)))
         WHERE x.rollout_id = r.id AND x.customer_key = g.customer_key;
         n := n + 1;
     END LOOP;
@@ -215,7 +216,7 @@ CREATE TRIGGER jobs_rollout AFTER UPDATE OF state ON qlikcloud.jobs
 ------------------------------------------------------------------------------
 CREATE FUNCTION qlikcloud.qlik_start_rollout(version_id bigint, profile text DEFAULT NULL,
                                              customer_keys text[] DEFAULT NULL, canary integer DEFAULT 1,
-                                             max_failures integer DEFAULT 1, reload boolean DEFAULT false)
+                                             max_failures integer DEFAULT 1, reload boolean DEFAULT NULL)
 RETURNS qlikcloud.rollouts
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -230,8 +231,6 @@ BEGIN
             HINT = 'Register it first: qlikcloud.qlik_register_template_version(...).';
     ELSIF canary IS NULL OR canary < 0 OR max_failures IS NULL OR max_failures < 1 THEN
         RAISE EXCEPTION 'canary must be 0 or more and max_failures 1 or more' USING ERRCODE = '22023';
-    ELSIF reload THEN
-        RAISE EXCEPTION 'reloading after a deploy is not available yet' USING ERRCODE = '0A000';
     END IF;
     SELECT array_agg(k ORDER BY k) INTO unknown FROM unnest(customer_keys) AS k
     WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.customer_key = k AND m.tenant_id IS NOT NULL);
@@ -271,7 +270,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_start_rollout(bigint, text, text[], integer, integer, boolean) IS
-'Starts a rollout of a template version to the ready tenants whose profile deploys its template (of profile, or of customer_keys, if given): wave 1 the first canary tenants (by customer key), wave 2 the rest once the canary succeeded; paused once max_failures tenants failed. Queues deploy_version jobs for the runners (nothing is sent to Qlik here). Tenants that have the version already are done at once.';
+'Starts a rollout of a template version to the ready tenants whose profile deploys its template (of profile, or of customer_keys, if given): wave 1 the first canary tenants (by customer key), wave 2 the rest once the canary succeeded; paused once max_failures tenants failed. reload: reload each published app after its deploy (true or false; NULL: as the profile''s reload_after_deploy says); a failed reload fails the tenant. Queues deploy_version jobs for the runners (nothing is sent to Qlik here). Tenants that have the version already are done at once.';
 
 CREATE FUNCTION qlikcloud.qlik_pause_rollout(rollout_id bigint)
 RETURNS qlikcloud.rollouts

@@ -1627,3 +1627,122 @@ BEGIN
     RETURN v;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Rollouts reload (82_rollouts.sql, 70_workflows.sql): a rollout's reload
+-- flag, NULL by default (the profile's reload_after_deploy), true or false
+-- overriding it, passed to its jobs; reload_app follows it, and reloads only
+-- a tenant the rollout's version reached.
+------------------------------------------------------------------------------
+ALTER TABLE qlikcloud.rollouts ALTER COLUMN reload DROP NOT NULL, ALTER COLUMN reload DROP DEFAULT;
+COMMENT ON TABLE qlikcloud.rollouts IS
+'Rollouts of template versions: version_id to the tenants of profile (NULL: every profile) or of customer_keys (NULL: all), in waves (wave 1: a canary of canary tenants; wave 2: the rest), paused once max_failures tenants failed since it started or resumed (failures). state: running, paused (paused_reason), done, cancelled. reload: reload each published app after its deploy (step reload_app, with the customer''s variables), true or false whatever the profile''s reload_after_deploy says (NULL: as it says). No secrets.';
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_rollout_enqueue(r qlikcloud.rollouts)
+RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g qlikcloud.rollout_targets;
+    n integer := 0;
+BEGIN
+    FOR g IN SELECT * FROM qlikcloud.rollout_targets x
+             WHERE x.rollout_id = r.id AND x.wave <= r.wave AND x.state = 'pending'
+             ORDER BY x.wave, x.customer_key FOR UPDATE
+    LOOP
+        UPDATE qlikcloud.rollout_targets x
+        SET state = 'queued', note = NULL, finished_at = NULL,
+            job_id = qlikcloud.qlik_enqueue('deploy_version', g.customer_key,
+                                            jsonb_strip_nulls(jsonb_build_object('rollout', r.id, 'version', r.version_id,
+                                                                                 'reload', r.reload)))
+        WHERE x.rollout_id = r.id AND x.customer_key = g.customer_key;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_start_rollout(version_id bigint, profile text DEFAULT NULL,
+                                             customer_keys text[] DEFAULT NULL, canary integer DEFAULT 1,
+                                             max_failures integer DEFAULT 1, reload boolean DEFAULT NULL)
+RETURNS qlikcloud.rollouts
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v qlikcloud.template_versions;
+    r qlikcloud.rollouts;
+    unknown text[];
+    busy text[];
+BEGIN
+    SELECT * INTO v FROM qlikcloud.template_versions t WHERE t.id = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no template version %', $1 USING ERRCODE = '22023',
+            HINT = 'Register it first: qlikcloud.qlik_register_template_version(...).';
+    ELSIF canary IS NULL OR canary < 0 OR max_failures IS NULL OR max_failures < 1 THEN
+        RAISE EXCEPTION 'canary must be 0 or more and max_failures 1 or more' USING ERRCODE = '22023';
+    END IF;
+    SELECT array_agg(k ORDER BY k) INTO unknown FROM unnest(customer_keys) AS k
+    WHERE NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m WHERE m.customer_key = k AND m.tenant_id IS NOT NULL);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'no tenant for customers %', array_to_string(unknown, ', ') USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO qlikcloud.rollouts AS o (version_id, profile, customer_keys, canary, max_failures, reload)
+    VALUES ($1, $2, $3, $4, $5, $6) RETURNING * INTO r;
+    -- The tenants: ready ones (deployed before), of the profile or the list.
+    INSERT INTO qlikcloud.rollout_targets (rollout_id, customer_key, wave, state, note, finished_at)
+    SELECT r.id, m.customer_key,
+           CASE WHEN row_number() OVER (ORDER BY m.customer_key) <= canary THEN 1 ELSE 2 END,
+           CASE WHEN m.template_version_id = v.id AND m.staging_app_id IS NULL THEN 'done' ELSE 'pending' END,
+           CASE WHEN m.template_version_id = v.id AND m.staging_app_id IS NULL THEN 'published before' END,
+           CASE WHEN m.template_version_id = v.id AND m.staging_app_id IS NULL THEN pg_catalog.now() END
+    FROM qlikcloud.managed_tenants m
+    WHERE m.tenant_id IS NOT NULL AND m.state = 'ready'
+      AND ($2 IS NULL OR m.profile = $2) AND ($3 IS NULL OR m.customer_key = ANY ($3))
+      AND m.profile IN (SELECT w.profile FROM qlikcloud.workflow_settings w
+                        WHERE coalesce(w.template_source, w.license_source) = v.source
+                          AND w.template_app_name = v.app_name);
+    -- Canary 0 (or all in it): one wave.
+    UPDATE qlikcloud.rollout_targets x SET wave = 1
+    WHERE x.rollout_id = r.id AND NOT EXISTS (SELECT FROM qlikcloud.rollout_targets y
+                                              WHERE y.rollout_id = r.id AND y.wave = 1);
+    SELECT array_agg(x.customer_key ORDER BY x.customer_key) INTO busy
+    FROM qlikcloud.rollout_targets x
+    WHERE x.rollout_id = r.id AND EXISTS (SELECT FROM qlikcloud.rollout_targets y JOIN qlikcloud.rollouts o ON o.id = y.rollout_id
+                                          WHERE y.customer_key = x.customer_key AND o.id <> r.id
+                                            AND o.state IN ('running', 'paused'));
+    IF busy IS NOT NULL THEN
+        RAISE EXCEPTION 'customers % are in another rollout that is running or paused', array_to_string(busy, ', ')
+            USING ERRCODE = '55000', HINT = 'Cancel it first (qlikcloud.qlik_cancel_rollout), or leave them out.';
+    END IF;
+    PERFORM qlikcloud.qlik_rollout_enqueue(r);
+    RETURN qlikcloud.qlik_rollout_advance(r.id);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_reload_app(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    r qlikcloud.reload;
+BEGIN
+    IF args ? 'variables' THEN
+        UPDATE qlikcloud.managed_tenants m SET app_variables = args->'variables'
+        WHERE m.customer_key = t.customer_key;
+    END IF;
+    -- A rollout's job (args reload, version) may say otherwise than the
+    -- profile, and reloads only a tenant its version reached.
+    IF NOT coalesce((args->>'reload')::boolean, s.reload_after_deploy, false) THEN
+        RETURN 'no reload configured';
+    ELSIF t.published_app_id IS NULL THEN
+        RETURN 'no published app';
+    ELSIF args ? 'rollout' AND t.template_version_id IS DISTINCT FROM (args->>'version')::bigint THEN
+        RETURN 'version not published: no reload';
+    ELSIF t.reload_status = 'SUCCEEDED' THEN
+        -- A publish clears reload_status: this reload is of what is published now.
+        RETURN 'reloaded before';
+    END IF;
+    r := qlikcloud.qlik_reload_published_app(t.customer_key);
+    RETURN 'reload ' || r.id || ' succeeded';
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_start_rollout(bigint, text, text[], integer, integer, boolean) IS
+'Starts a rollout of a template version to the ready tenants whose profile deploys its template (of profile, or of customer_keys, if given): wave 1 the first canary tenants (by customer key), wave 2 the rest once the canary succeeded; paused once max_failures tenants failed. reload: reload each published app after its deploy (true or false; NULL: as the profile''s reload_after_deploy says); a failed reload fails the tenant. Queues deploy_version jobs for the runners (nothing is sent to Qlik here). Tenants that have the version already are done at once.';
+COMMENT ON FUNCTION qlikcloud.qlik_step_reload_app(text, jsonb) IS
+'Step reload_app: records the job''s variables (args variables) as the customer''s app_variables; with reload_after_deploy (or args reload, a rollout''s, which overrides it: only for a tenant its version reached), reloads the published app with them and waits (qlik_reload_published_app); a reload that fails fails the step (QKR01).';
