@@ -12,6 +12,7 @@ and the differences, taken from each spec's components, are:
     oauth               string            no        /oauth/token
     tenants             string            yes
     web-integrations    string            yes
+    csp-origins         absent            no
     users               number            yes
     groups              number            yes
     identity-providers  number            no
@@ -35,6 +36,7 @@ STYLES = {
     "oauth": ("string", False, None),
     "tenants": ("string", True, None),
     "web-integrations": ("string", True, None),
+    "csp-origins": (None, False, None),
     "users": ("number", True, None),
     "groups": ("number", True, None),
     "identity-providers": ("number", False, None),

@@ -3,7 +3,7 @@ state hooks. Add new modules to MODULES."""
 import importlib
 
 MODULES = ["oauth", "users", "tenants", "temp_contents",
-           "licenses", "roles", "groups", "web_integrations", "identity_providers",
+           "licenses", "roles", "groups", "web_integrations", "csp_origins", "identity_providers",
            # after groups: space seeds may assign seeded groups; apps seed into spaces
            "spaces", "items", "apps",
            # reloads of apps, and their schedules (after apps)

@@ -21,8 +21,11 @@ validator dispatches on it (an unknown or missing protocol is a 400 on /protocol
   interactive login anyway. pendingOptions gives an inactive IdP in pendingState "pending";
   options give an active one when skipVerify is true or the IdP is not interactive. A tenant has at most one active
   interactive IdP (400 for a second), and it cannot be deleted (400, documented).
-- A second jwtAuth IdP with the same issuer is a 400 (POST documents 400 and 403 only, no
-  409); different issuers may coexist.
+- A second jwtAuth IdP with the same issuer AND the same key id is a 400 (POST documents 400
+  and 403 only, no 409): a login could not tell them apart. The same issuer with another kid
+  is accepted: an IdP holds one key ("Limited to 1 key per identity provider") and its PATCH
+  changes only the description, so a key rotation without downtime is a second IdP with the
+  new key beside the first (the login picks the IdP by issuer and kid), then a DELETE.
 - tenantIds defaults to [the caller's tenant]; a list without the caller's tenant is 403
   (documented: "the tenantID in the JWT does not match any of the tenantIDs in the payload").
 - POST, PATCH, DELETE and GET status need TenantAdmin (403; the spec says so for each).
@@ -184,10 +187,12 @@ def create(ctx):
            "created": now, "lastUpdated": now}
     if proto == "jwtAuth":
         issuer = body["options"]["issuer"]
+        kid = body["options"]["staticKeys"][0]["kid"]
         if any(i["protocol"] == "jwtAuth" and i["options"]["issuer"] == issuer
+               and any(k.get("kid") == kid for k in i["options"].get("staticKeys", []))
                for i in idps.values()):
-            raise _bad("a jwtAuth identity provider with issuer %r exists" % issuer,
-                       "/options/issuer")
+            raise _bad("a jwtAuth identity provider with issuer %r and key id %r exists"
+                       % (issuer, kid), "/options/staticKeys/0/kid")
         idp.update({"active": body.get("active", True), "interactive": False,
                     "options": body["options"]})
     else:

@@ -70,19 +70,24 @@ def _parse(jwt):
 
 
 def _idp_key(tenant, iss, kid):
+    # The issuer's IdPs (several during a key rotation: one key each), the one whose key
+    # has the JWT's kid.
+    found = False
     for idp in tenant.extra.get("idps", {}).values():
         if idp.get("protocol") != "jwtAuth" or not idp.get("active"):
             continue
         opts = idp.get("options", {})
         if opts.get("issuer") != iss:
             continue
+        found = True
         for k in opts.get("staticKeys", []):
             if k.get("kid") == kid:
                 try:
                     return idp, jwtverify.load_public_key(k.get("pem", ""))
                 except jwtverify.KeyError_ as e:
                     raise _refused("the identity provider's key cannot be used: %s" % e)
-        raise _refused("no key with kid %r in the JWT identity provider of issuer %r"
+    if found:
+        raise _refused("no key with kid %r in the JWT identity providers of issuer %r"
                        % (kid, iss))
     raise _refused("no active JWT identity provider with issuer %r" % (iss,))
 
