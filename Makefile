@@ -29,6 +29,7 @@ OBJS = \
 	src/roles.o \
 	src/groups.o \
 	src/web_integrations.o \
+	src/csp_origins.o \
 	src/identity_providers.o \
 	src/spaces.o \
 	src/items.o \

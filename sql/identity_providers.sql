@@ -62,9 +62,9 @@ WHERE t->>'name' = 'acme' ORDER BY i->'options'->>'issuer' COLLATE "C";
 \set n `$FAKECTL count acme.us.qlikcloud.com /api/v1/identity-providers POST 201`
 SELECT :n AS created;
 
--- What Qlik refuses: a second provider for an issuer (400), tenants without the
+-- What Qlik refuses: a second provider for an issuer and key id (400), tenants without the
 -- caller's (403), a client without TenantAdmin (403).
-SELECT qt.err($$SELECT qlikcloud.qlik_create_jwt_idp('acme', 'https://portal.example.com', 'k2', (SELECT text FROM pem WHERE name = 'ec'))$$);
+SELECT qt.err($$SELECT qlikcloud.qlik_create_jwt_idp('acme', 'https://portal.example.com', 'portal-key-1', (SELECT text FROM pem WHERE name = 'ec'))$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_jwt_idp('acme', 'https://x.example.com', 'k2', (SELECT text FROM pem WHERE name = 'ec'), tenant_ids => '{TZXk9rFMoKgp7sgAwvczdAlKSSWuaa3e}')$$);
 SELECT qt.err($$SELECT qlikcloud.qlik_create_jwt_idp('viewer', 'https://x.example.com', 'k2', (SELECT text FROM pem WHERE name = 'ec'))$$);
 

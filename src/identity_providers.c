@@ -12,6 +12,7 @@
 
 PG_FUNCTION_INFO_V1(qlik_create_jwt_idp);
 PG_FUNCTION_INFO_V1(qlik_list_identity_providers);
+PG_FUNCTION_INFO_V1(qlik_delete_identity_provider);
 
 static const QlikField idp_fields[] = {
 	{"issuer", "options.issuer"},
@@ -195,4 +196,21 @@ Datum
 qlik_list_identity_providers(PG_FUNCTION_ARGS)
 {
 	return qlik_list_srf(fcinfo, list_path, idp_fields);
+}
+
+/*
+ * DELETE /api/v1/identity-providers/{id}.  Qlik keeps one static key per
+ * JWT identity provider and lets a PATCH change only its description, so a
+ * key is rotated by creating a provider with the new key beside the old one
+ * and deleting the old one later (the workflows' identity_provider aspect).
+ */
+Datum
+qlik_delete_identity_provider(PG_FUNCTION_ARGS)
+{
+	char	   *host = qlik_arg_text(fcinfo, 0, "host");
+	char	   *id = qlik_arg_id(fcinfo, 1, "identity_provider_id");
+
+	(void) qlik_json_call(host, "DELETE", psprintf("/api/v1/identity-providers/%s", qlik_seg(id)),
+						  NULL, NIL, NULL);
+	PG_RETURN_VOID();
 }

@@ -6,6 +6,7 @@
 #include "qlikcloud.h"
 
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 
 #include "resource.h"
 
@@ -14,6 +15,8 @@ PG_FUNCTION_INFO_V1(qlik_get_space);
 PG_FUNCTION_INFO_V1(qlik_create_space);
 PG_FUNCTION_INFO_V1(qlik_create_space_assignment);
 PG_FUNCTION_INFO_V1(qlik_list_space_assignments);
+PG_FUNCTION_INFO_V1(qlik_update_space);
+PG_FUNCTION_INFO_V1(qlik_update_space_assignment);
 
 static const QlikField space_fields[] = {
 	{"space", "*"},
@@ -123,6 +126,23 @@ qlik_get_space(PG_FUNCTION_ARGS)
 									   space_fields));
 }
 
+/* Qlik's pattern for space names: at most 256 characters, none of " * ? < > / | \ : */
+static void
+check_space_name(const char *name)
+{
+	const char *bad;
+
+	if ((bad = strpbrk(name, "\"*?<>/|\\:")) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a space name must not contain \"%c\"", *bad),
+				 errdetail("Qlik refuses the characters \" * ? < > / | \\ : in space names.")));
+	if (pg_mbstrlen(name) > 256)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a space name has at most 256 characters, not %d", pg_mbstrlen(name))));
+}
+
 /*
  * POST /api/v1/spaces (SpaceCreate): name at most 256 characters, none of
  * " * ? < > / | \ : (Qlik's pattern), unique in the tenant (409
@@ -135,18 +155,9 @@ qlik_create_space(PG_FUNCTION_ARGS)
 	char	   *name = qlik_arg_text(fcinfo, 1, "name");
 	char	   *type = qlik_arg_text(fcinfo, 2, "type");
 	char	   *description = qlik_arg_text_opt(fcinfo, 3, "description");
-	const char *bad;
 	QlikBody	b;
 
-	if ((bad = strpbrk(name, "\"*?<>/|\\:")) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a space name must not contain \"%c\"", *bad),
-				 errdetail("Qlik refuses the characters \" * ? < > / | \\ : in space names.")));
-	if (pg_mbstrlen(name) > 256)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a space name has at most 256 characters, not %d", pg_mbstrlen(name))));
+	check_space_name(name);
 	qlik_check_enum(type, "type", space_types);
 
 	qb_begin(&b, '{');
@@ -277,4 +288,80 @@ Datum
 qlik_list_space_assignments(PG_FUNCTION_ARGS)
 {
 	return qlik_list_srf(fcinfo, list_assignments_path, assignment_fields);
+}
+
+/*
+ * PATCH /api/v1/spaces/{spaceId}: "replace" of /name and /description, what
+ * was given; Qlik answers with the space.  A space's type cannot change.
+ */
+Datum
+qlik_update_space(PG_FUNCTION_ARGS)
+{
+	char	   *host = qlik_arg_text(fcinfo, 0, "host");
+	char	   *id = qlik_arg_id(fcinfo, 1, "space_id");
+	char	   *name = qlik_arg_text_opt(fcinfo, 2, "name");
+	char	   *description = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	QlikBody	b;
+
+	if (name == NULL && description == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to update"),
+				 errhint("Give name, description or both.")));
+	if (name != NULL)
+		check_space_name(name);
+
+	qb_begin(&b, '[');
+	if (name != NULL)
+	{
+		qb_open(&b, NULL, '{');
+		qb_string(&b, "op", "replace");
+		qb_string(&b, "path", "/name");
+		qb_string(&b, "value", name);
+		qb_close(&b, '}');
+	}
+	if (description != NULL)
+	{
+		qb_open(&b, NULL, '{');
+		qb_string(&b, "op", "replace");
+		qb_string(&b, "path", "/description");
+		qb_string(&b, "value", description);
+		qb_close(&b, '}');
+	}
+	PG_RETURN_DATUM(qlik_object_result(fcinfo,
+									   qlik_json_call(host, "PATCH", space_path(id), qb_end(&b), NIL, NULL),
+									   space_fields));
+}
+
+/*
+ * PUT /api/v1/spaces/{spaceId}/assignments/{assignmentId}: {roles}, the
+ * whole new list; Qlik answers with the assignment.  Roles are checked
+ * against every space role before the request (Qlik judges the space's type).
+ */
+Datum
+qlik_update_space_assignment(PG_FUNCTION_ARGS)
+{
+	char	   *host = qlik_arg_text(fcinfo, 0, "host");
+	char	   *space_id = qlik_arg_id(fcinfo, 1, "space_id");
+	char	   *assignment_id = qlik_arg_id(fcinfo, 2, "assignment_id");
+	List	   *roles = qlik_arg_text_array(fcinfo, 3, "roles");
+	ListCell   *lc;
+	QlikBody	b;
+
+	if (roles == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("roles must not be empty"),
+				 errhint("Give at least one space role, such as consumer.")));
+	foreach(lc, roles)
+		qlik_check_enum(lfirst(lc), "space role", all_roles);
+
+	qb_begin(&b, '{');
+	qb_string_list(&b, "roles", roles);
+	PG_RETURN_DATUM(qlik_object_result(fcinfo,
+									   qlik_json_call(host, "PUT",
+													  psprintf("%s/assignments/%s", space_path(space_id),
+															   qlik_seg(assignment_id)),
+													  qb_end(&b), NIL, NULL),
+									   assignment_fields));
 }

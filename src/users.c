@@ -14,6 +14,7 @@ PG_FUNCTION_INFO_V1(qlik_first_user);
 PG_FUNCTION_INFO_V1(qlik_get_user);
 PG_FUNCTION_INFO_V1(qlik_current_user);
 PG_FUNCTION_INFO_V1(qlik_create_user);
+PG_FUNCTION_INFO_V1(qlik_update_user);
 
 /* Columns of every function that returns a user. */
 static const QlikField user_fields[] = {
@@ -131,5 +132,63 @@ qlik_create_user(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(qlik_object_result(fcinfo,
 									   qlik_json_call(host, "POST", "/api/v1/users",
 													  qb_end(&b), NIL, NULL),
+									   user_fields));
+}
+
+/* One JSON Patch operation of a user PATCH. */
+static void
+user_op(QlikBody *b, const char *op, const char *path, const char *value, bool by_name)
+{
+	qb_open(b, NULL, '{');
+	qb_string(b, "op", op);
+	qb_string(b, "path", path);
+	if (by_name)
+	{
+		qb_open(b, "value", '{');
+		qb_string(b, "name", value);
+		qb_close(b, '}');
+	}
+	else
+		qb_string(b, "value", value);
+	qb_close(b, '}');
+}
+
+/*
+ * PATCH /api/v1/users/{userId} (JSONPatchArray): "replace" of /name and
+ * /status (active or disabled), an "add" to /assignedRoles/- for each of
+ * add_role_names (roles the user keeps its others beside); then the user
+ * read back (Qlik answers 204).  Qlik's PATCH has no /email: a user's email
+ * comes from its identity provider at login.
+ */
+Datum
+qlik_update_user(PG_FUNCTION_ARGS)
+{
+	static const char *const statuses[] = {"active", "disabled", NULL};
+	char	   *host = qlik_arg_text(fcinfo, 0, "host");
+	char	   *id = qlik_arg_id(fcinfo, 1, "user_id");
+	char	   *name = qlik_arg_text_opt(fcinfo, 2, "name");
+	char	   *status = qlik_arg_text_opt(fcinfo, 3, "status");
+	List	   *add_roles = qlik_arg_text_array(fcinfo, 4, "add_role_names");
+	char	   *path = psprintf("/api/v1/users/%s", qlik_seg(id));
+	ListCell   *lc;
+	QlikBody	b;
+
+	qlik_check_enum(status, "status", statuses);
+	if (name == NULL && status == NULL && add_roles == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to update"),
+				 errhint("Give name, status or add_role_names.")));
+
+	qb_begin(&b, '[');
+	if (name != NULL)
+		user_op(&b, "replace", "/name", name, false);
+	if (status != NULL)
+		user_op(&b, "replace", "/status", status, false);
+	foreach(lc, add_roles)
+		user_op(&b, "add", "/assignedRoles/-", lfirst(lc), true);
+	(void) qlik_json_call(host, "PATCH", path, qb_end(&b), NIL, NULL);
+	PG_RETURN_DATUM(qlik_object_result(fcinfo,
+									   qlik_json_call(host, "GET", path, NULL, NIL, NULL),
 									   user_fields));
 }

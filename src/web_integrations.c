@@ -14,6 +14,8 @@
 
 PG_FUNCTION_INFO_V1(qlik_create_web_integration);
 PG_FUNCTION_INFO_V1(qlik_list_web_integrations);
+PG_FUNCTION_INFO_V1(qlik_get_web_integration);
+PG_FUNCTION_INFO_V1(qlik_update_web_integration);
 
 static const QlikField web_integration_fields[] = {
 	{"web_integration", "*"},
@@ -90,6 +92,21 @@ check_origin(const char *origin, int index)
 				 errhint("Write origins as https://app.example.com or https://app.example.com:8443.")));
 }
 
+static char *
+wi_path(const char *id)
+{
+	return psprintf("/api/v1/web-integrations/%s", qlik_seg(id));
+}
+
+static void
+check_origins(List *origins)
+{
+	ListCell   *lc;
+
+	foreach(lc, origins)
+		check_origin(lfirst(lc), foreach_current_index(lc) + 1);
+}
+
 /* POST /api/v1/web-integrations: {name, validOrigins} */
 Datum
 qlik_create_web_integration(PG_FUNCTION_ARGS)
@@ -97,11 +114,9 @@ qlik_create_web_integration(PG_FUNCTION_ARGS)
 	char	   *host = qlik_arg_text(fcinfo, 0, "host");
 	char	   *name = qlik_arg_text(fcinfo, 1, "name");
 	List	   *origins = qlik_arg_text_array(fcinfo, 2, "valid_origins");
-	ListCell   *lc;
 	QlikBody	b;
 
-	foreach(lc, origins)
-		check_origin(lfirst(lc), foreach_current_index(lc) + 1);
+	check_origins(origins);
 
 	qb_begin(&b, '{');
 	qb_string(&b, "name", name);
@@ -138,4 +153,59 @@ Datum
 qlik_list_web_integrations(PG_FUNCTION_ARGS)
 {
 	return qlik_list_srf(fcinfo, list_path, web_integration_fields);
+}
+
+Datum
+qlik_get_web_integration(PG_FUNCTION_ARGS)
+{
+	char	   *host = qlik_arg_text(fcinfo, 0, "host");
+	char	   *id = qlik_arg_id(fcinfo, 1, "web_integration_id");
+
+	PG_RETURN_DATUM(qlik_object_result(fcinfo,
+									   qlik_json_call(host, "GET", wi_path(id), NULL, NIL, NULL),
+									   web_integration_fields));
+}
+
+/*
+ * PATCH /api/v1/web-integrations/{id}: "replace" of /name and /validOrigins
+ * (the whole list), what was given; then the web integration read back
+ * (Qlik answers the PATCH with 204 and no body).
+ */
+Datum
+qlik_update_web_integration(PG_FUNCTION_ARGS)
+{
+	char	   *host = qlik_arg_text(fcinfo, 0, "host");
+	char	   *id = qlik_arg_id(fcinfo, 1, "web_integration_id");
+	char	   *name = qlik_arg_text_opt(fcinfo, 2, "name");
+	List	   *origins = qlik_arg_text_array(fcinfo, 3, "valid_origins");
+	QlikBody	b;
+
+	if (name == NULL && PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to update"),
+				 errhint("Give name, valid_origins or both.")));
+	check_origins(origins);
+
+	qb_begin(&b, '[');
+	if (name != NULL)
+	{
+		qb_open(&b, NULL, '{');
+		qb_string(&b, "op", "replace");
+		qb_string(&b, "path", "/name");
+		qb_string(&b, "value", name);
+		qb_close(&b, '}');
+	}
+	if (!PG_ARGISNULL(3))
+	{
+		qb_open(&b, NULL, '{');
+		qb_string(&b, "op", "replace");
+		qb_string(&b, "path", "/validOrigins");
+		qb_string_list(&b, "value", origins);
+		qb_close(&b, '}');
+	}
+	(void) qlik_json_call(host, "PATCH", wi_path(id), qb_end(&b), NIL, NULL);
+	PG_RETURN_DATUM(qlik_object_result(fcinfo,
+									   qlik_json_call(host, "GET", wi_path(id), NULL, NIL, NULL),
+									   web_integration_fields));
 }

@@ -47,3 +47,12 @@ AS 'MODULE_PATHNAME', 'qlik_create_user'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION qlikcloud.qlik_create_user(text, text, text, text, text, text[], text[]) IS
 'Creates a user with the subject its identity provider will send. status may only be ''invited'' (Qlik then mails email, which is required). Roles by id (role_ids) or by name (role_names, such as {TenantAdmin}), not both. A subject that exists answers QK409.';
+
+CREATE FUNCTION qlikcloud.qlik_update_user(
+    host text, user_id text, name text DEFAULT NULL, status text DEFAULT NULL,
+    add_role_names text[] DEFAULT NULL)
+RETURNS qlikcloud.user
+AS 'MODULE_PATHNAME', 'qlik_update_user'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_user(text, text, text, text, text[]) IS
+'Changes a user with a JSON Patch (at least one change): its name, its status (active or disabled), roles added by name (its other roles kept); then reads it back. Qlik''s PATCH has no email: a user''s email comes from its identity provider at login.';

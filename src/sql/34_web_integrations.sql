@@ -22,3 +22,19 @@ AS 'MODULE_PATHNAME', 'qlik_list_web_integrations'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
 COMMENT ON FUNCTION qlikcloud.qlik_list_web_integrations(text, text, integer) IS
 'Every web integration of the tenant, all pages. sort: name, +name (Qlik''s default) or -name.';
+
+CREATE FUNCTION qlikcloud.qlik_get_web_integration(
+    host text, web_integration_id text)
+RETURNS qlikcloud.web_integration
+AS 'MODULE_PATHNAME', 'qlik_get_web_integration'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_get_web_integration(text, text) IS
+'A web integration by id (QK404 if there is none).';
+
+CREATE FUNCTION qlikcloud.qlik_update_web_integration(
+    host text, web_integration_id text, name text DEFAULT NULL, valid_origins text[] DEFAULT NULL)
+RETURNS qlikcloud.web_integration
+AS 'MODULE_PATHNAME', 'qlik_update_web_integration'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_web_integration(text, text, text, text[]) IS
+'Changes a web integration''s name, its origins (the whole list replaced) or both (at least one), with a JSON Patch, then reads it back. Origins are checked as qlik_create_web_integration checks them, before any request.';

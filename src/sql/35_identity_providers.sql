@@ -25,3 +25,11 @@ AS 'MODULE_PATHNAME', 'qlik_list_identity_providers'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
 COMMENT ON FUNCTION qlikcloud.qlik_list_identity_providers(text, boolean, integer) IS
 'Every identity provider of the tenant (only the active ones, or only the inactive ones, when active is given), all pages.';
+
+CREATE FUNCTION qlikcloud.qlik_delete_identity_provider(
+    host text, identity_provider_id text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qlik_delete_identity_provider'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_delete_identity_provider(text, text) IS
+'Deletes an identity provider (QK404 if there is none). Qlik keeps one static key per JWT identity provider and its PATCH changes only the description: a key is rotated by creating a provider with the new key, then deleting the old one. Requires TenantAdmin.';

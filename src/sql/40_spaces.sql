@@ -55,3 +55,19 @@ AS 'MODULE_PATHNAME', 'qlik_list_space_assignments'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
 COMMENT ON FUNCTION qlikcloud.qlik_list_space_assignments(text, text, text, text, integer) IS
 'The assignments of a space (only those of type user, group or bot, or of one assignee, when given), all pages.';
+
+CREATE FUNCTION qlikcloud.qlik_update_space(
+    host text, space_id text, name text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS qlikcloud.space
+AS 'MODULE_PATHNAME', 'qlik_update_space'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_space(text, text, text, text) IS
+'Renames a space or changes its description (at least one), with a JSON Patch; the name is checked as qlik_create_space checks it. A space''s type cannot change.';
+
+CREATE FUNCTION qlikcloud.qlik_update_space_assignment(
+    host text, space_id text, assignment_id text, roles text[])
+RETURNS qlikcloud.space_assignment
+AS 'MODULE_PATHNAME', 'qlik_update_space_assignment'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_space_assignment(text, text, text, text[]) IS
+'Replaces the roles of an assignment (PUT); an unknown role is refused before any request, one the space''s type does not take by Qlik.';
