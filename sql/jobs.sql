@@ -95,9 +95,10 @@ WHERE j.customer_key::int BETWEEN 20 AND 27;
 \! $FAKECTL POST /counters/reset >/dev/null
 INSERT INTO public.customers VALUES (11, 'Epsilon', NULL);
 \! PGAPPNAME=qt_runner_b PGOPTIONS='-c qlikcloud.timeout=2s' psql -X -c "CALL qlikcloud.qlik_run_jobs()" >/dev/null 2>&1 &
--- Runner B has listed the web integrations: it is creating one.
-\! for i in $(seq 600); do [ "$($FAKECTL count '' /api/v1/web-integrations GET)" = 1 ] && break; sleep 0.1; done
+-- Runner B is creating the web integration (its tenant is fresh, made by this
+-- attempt: nothing to list first).
 SELECT qt.wait_until($$SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'qt_runner_b'
+                                      AND query LIKE '%step web_integration%'
                                       AND wait_event_type = 'Extension')$$) AS runner_b_in_the_call;
 SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = 'qt_runner_b';
 -- The fake still creates the web integration the dead runner asked for.

@@ -227,6 +227,8 @@ CALL qlikcloud.qlik_deploy_app('6', :tv);
 -- A variable changed in the customer's row (workflow set_variables).
 UPDATE public.customers SET email = 'bo@two.example.com' WHERE id OPERATOR(pg_catalog.=) 2;
 CALL qlikcloud.qlik_run_jobs();
+-- Reconcile: one customer now, and every tenant of the profile through the queue.
+CALL qlikcloud.qlik_reconcile('6');
 RESET search_path;
 SELECT last_value AS fired_as_superuser, is_called FROM evil.fired_count;
 
@@ -250,6 +252,8 @@ SELECT (qlikcloud.qlik_pause_rollout(r.id)).state AS rollout FROM qlikcloud.roll
 SELECT (qlikcloud.qlik_resume_rollout(r.id)).state AS rollout FROM qlikcloud.rollouts r WHERE r.state OPERATOR(pg_catalog.=) 'paused';
 CALL qlikcloud.qlik_run_jobs();
 CALL qlikcloud.qlik_deploy_app('1');
+SELECT qlikcloud.qlik_reconcile_profile() OPERATOR(pg_catalog.>) 0 AS reconciles_queued;
+CALL qlikcloud.qlik_run_jobs();
 RESET search_path;
 RESET ROLE;
 

@@ -53,6 +53,14 @@ CREATE TABLE qlikcloud.workflow_settings (
     reload_timeout           interval DEFAULT '1 hour'
                              CONSTRAINT workflow_settings_reload_timeout_check
                              CHECK (reload_timeout > interval '0'),
+    -- Converge (72_converge.sql): CSP origins, a JWT key being rotated out.
+    csp_origins              text[],
+    jwt_previous_key_id      text,
+    jwt_previous_public_key  text,
+    jwt_previous_key_until   timestamptz,
+    jwt_key_grace            interval DEFAULT '1 day'
+                             CONSTRAINT workflow_settings_jwt_key_grace_check
+                             CHECK (jwt_key_grace >= interval '0'),
     CONSTRAINT workflow_settings_jwt_check
         CHECK ((jwt_issuer IS NULL) = (jwt_key_id IS NULL)
                AND (jwt_issuer IS NULL) = (jwt_public_key IS NULL))
@@ -71,6 +79,10 @@ COMMENT ON COLUMN qlikcloud.workflow_settings.web_integration_origins IS
 'Origins allowed to embed the tenant; NULL: no web integration.';
 COMMENT ON COLUMN qlikcloud.workflow_settings.jwt_issuer IS
 'Issuer of the JWT identity provider (with jwt_key_id and the PEM public key jwt_public_key); NULL: none.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.csp_origins IS
+'Origins added to each tenant''s Content Security Policy (allowed as frameAncestors, as qlik-embed''s iframes need), kept in line by reconcile; NULL: not managed.';
+COMMENT ON COLUMN qlikcloud.workflow_settings.jwt_previous_key_id IS
+'A JWT key being rotated out (with jwt_previous_public_key): its identity provider is kept beside the current key''s until jwt_previous_key_until, then removed by reconcile. Set when jwt_key_id changes (unless given), to the old key, for jwt_key_grace (NULL: 1 day).';
 COMMENT ON COLUMN qlikcloud.workflow_settings.group_name IS
 'Group created in each tenant and given group_space_roles in the managed space; NULL: none.';
 COMMENT ON COLUMN qlikcloud.workflow_settings.template_app_name IS
@@ -157,6 +169,10 @@ CREATE TABLE qlikcloud.managed_tenants (
     reload_status        text,
     reload_started_at    timestamptz,
     reloaded_at          timestamptz,
+    -- Converge (72_converge.sql): the job attempt (id/attempt) that created
+    -- the tenant; when each aspect was last made to match the settings.
+    created_by_attempt   text,
+    converged_at         jsonb NOT NULL DEFAULT '{}',
     CONSTRAINT managed_tenants_alias_key UNIQUE (alias_hostname),
     CONSTRAINT managed_tenants_tenant_check CHECK ((tenant_id IS NULL) = (hostname IS NULL))
 );
@@ -170,6 +186,10 @@ COMMENT ON COLUMN qlikcloud.managed_tenants.app_variables IS
 'Reload-time variables of the customer''s published app, {"name": "value"}: from the customer trigger''s variable:NAME=column arguments (or the onboard job''s args variables), kept as the customer''s row changes.';
 COMMENT ON COLUMN qlikcloud.managed_tenants.reload_id IS
 'The last reload of the published app the workflows made (reload_status, reload_started_at, and reloaded_at when it ended).';
+COMMENT ON COLUMN qlikcloud.managed_tenants.created_by_attempt IS
+'The job attempt (job id/attempt) that created the tenant: while that attempt runs, nothing else can have made objects in it, so its steps skip the lookups for what an earlier attempt made. NULL for an adopted tenant.';
+COMMENT ON COLUMN qlikcloud.managed_tenants.converged_at IS
+'When each aspect (qlik_aspects()) was last made to match the settings: onboarding skips those present; reconcile converges them all again.';
 COMMENT ON COLUMN qlikcloud.managed_tenants.create_intent IS
 'Token of the tenant creation in progress; set before the call, cleared with its result.';
 
@@ -316,6 +336,41 @@ BEGIN
         RAISE EXCEPTION 'workflow_settings.web_integration_origins: % is not an origin', coalesce(bad, '{}')
             USING ERRCODE = '23514', COLUMN = 'web_integration_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
                   DETAIL = 'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).';
+    END IF;
+    SELECT string_agg(format('"%s"', o), ', ') INTO bad
+    FROM unnest(NEW.csp_origins) AS o
+    WHERE o IS NULL OR o !~* '^(https?|wss?)://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
+    IF bad IS NOT NULL OR cardinality(NEW.csp_origins) = 0 THEN
+        RAISE EXCEPTION 'workflow_settings.csp_origins: % is not an origin', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'csp_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected origins such as https://app.example.com or https://*.example.com: a scheme and a host name, a port if any, no path, no trailing slash (NULL: CSP origins not managed).';
+    END IF;
+    -- A new JWT key: the old one stays valid for jwt_key_grace (its identity
+    -- provider kept beside the new one's), unless the previous key is given.
+    IF TG_OP = 'UPDATE' AND NEW.jwt_key_id IS DISTINCT FROM OLD.jwt_key_id AND OLD.jwt_key_id IS NOT NULL
+       AND NEW.jwt_issuer IS NOT NULL
+       AND NEW.jwt_previous_key_id IS NOT DISTINCT FROM OLD.jwt_previous_key_id
+       AND NEW.jwt_previous_public_key IS NOT DISTINCT FROM OLD.jwt_previous_public_key THEN
+        NEW.jwt_previous_key_id := OLD.jwt_key_id;
+        NEW.jwt_previous_public_key := OLD.jwt_public_key;
+        NEW.jwt_previous_key_until := pg_catalog.now() + coalesce(NEW.jwt_key_grace, interval '1 day');
+    ELSIF TG_OP = 'UPDATE' AND NEW.jwt_key_id = OLD.jwt_key_id AND NEW.jwt_public_key IS DISTINCT FROM OLD.jwt_public_key THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_public_key: a new key needs a new jwt_key_id'
+            USING ERRCODE = '23514', COLUMN = 'jwt_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = format('Key id %s names the key tenants hold now; JWTs signed with the new key must name another, so that both keys verify during the rotation.', NEW.jwt_key_id);
+    END IF;
+    IF (NEW.jwt_previous_key_id IS NULL) <> (NEW.jwt_previous_public_key IS NULL)
+       OR NEW.jwt_previous_key_id IS NOT NULL AND (NEW.jwt_issuer IS NULL OR NEW.jwt_previous_key_id = NEW.jwt_key_id
+                                                    OR btrim(NEW.jwt_previous_key_id) = '') THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_previous_key_id: a previous key needs its id and public key, an issuer, and an id other than jwt_key_id'
+            USING ERRCODE = '23514', COLUMN = 'jwt_previous_key_id', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the id and PEM public key of the key being rotated out, with jwt_previous_key_until (NULL: kept until removed), or NULL in both.';
+    END IF;
+    problem := qlikcloud.qlik_pem_problem(NEW.jwt_previous_public_key);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_previous_public_key: %', problem
+            USING ERRCODE = '23514', COLUMN = 'jwt_previous_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the PEM public key of the key being rotated out.';
     END IF;
     IF NEW.jwt_issuer IS NOT NULL AND btrim(NEW.jwt_issuer) = '' OR NEW.jwt_key_id IS NOT NULL AND btrim(NEW.jwt_key_id) = '' THEN
         RAISE EXCEPTION 'workflow_settings.%: empty', CASE WHEN btrim(NEW.jwt_issuer) = '' THEN 'jwt_issuer' ELSE 'jwt_key_id' END
@@ -960,7 +1015,9 @@ BEGIN
         created_at = coalesce(tenant.created, pg_catalog.now()),
         alias_set_at = CASE WHEN m.alias_hostname = ANY (tenant.hostnames) THEN pg_catalog.now() END,
         state = CASE WHEN tenant.status = 'disabled' THEN 'deactivated' ELSE 'provisioning' END,
-        create_intent = NULL, create_intent_at = CASE WHEN adopted THEN m.create_intent_at END
+        create_intent = NULL, create_intent_at = CASE WHEN adopted THEN m.create_intent_at END,
+        created_by_attempt = CASE WHEN NOT adopted THEN qlikcloud.qlik_current_attempt($1) END,
+        converged_at = '{}'
     WHERE m.customer_key = $1;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'customer "%" is not in the registry', $1 USING ERRCODE = 'QKW02';
@@ -1039,83 +1096,39 @@ BEGIN
 END
 $$;
 
+-- The configuration steps: each makes aspects of the tenant match the
+-- settings and the registry through qlik_converge (72_converge.sql), which
+-- locks the customer, skips in an onboarding what was converged before,
+-- and runs the aspect's function qlik_aspect_<aspect>: read what the tenant
+-- has, compare it with what is wanted, change the difference, record. The
+-- reconcile workflow runs the same steps, comparing every aspect again.
+
 -- add_admin: the tenant admin: the customer's own (admin_subject, else its
 -- admin_email as subject), or else the admin source's first user.
 CREATE FUNCTION qlikcloud.qlik_step_add_admin(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    subject text := coalesce(t.admin_subject, t.admin_email);
-    name text := coalesce(t.admin_name, t.admin_email);
-    email text := t.admin_email;
-    admin qlikcloud.user;
 BEGIN
-    IF t.admin_user_id IS NOT NULL THEN
-        RETURN 'admin added before';
-    END IF;
-    IF subject IS NULL THEN
-        SELECT u.subject, u.name, u.email INTO subject, name, email
-        FROM qlikcloud.qlik_first_user(coalesce(s.admin_source, s.license_source)) AS u;
-    END IF;
-    -- An earlier attempt may have created it without recording it.
-    admin := qlikcloud.qlik_first_user(t.hostname, 'subject eq ' || qlikcloud.qlik_scim_string(subject));
-    IF admin.id IS NULL THEN
-        admin := qlikcloud.qlik_create_user(t.hostname, subject, name, email, role_names => ARRAY[s.admin_role]);
-    END IF;
-    UPDATE qlikcloud.managed_tenants m
-    SET admin_user_id = admin.id, admin_subject = subject, admin_name = name, admin_email = email,
-        admin_added_at = pg_catalog.now()
-    WHERE m.customer_key = t.customer_key;
-    RETURN 'admin ' || admin.id || ' (' || coalesce(email, subject) || ')';
+    RETURN qlikcloud.qlik_converge(customer_key, '{admin}', args);
 END
 $$;
 
--- tenant_settings: group and license settings (idempotent PATCH and PUT).
+-- tenant_settings: group and license settings.
 CREATE FUNCTION qlikcloud.qlik_step_tenant_settings(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
 BEGIN
-    IF t.configured_at IS NOT NULL THEN
-        RETURN 'configured before';
-    END IF;
-    PERFORM qlikcloud.qlik_update_group_settings(t.hostname, auto_create_groups => s.auto_create_groups,
-                                                 sync_idp_groups => s.sync_idp_groups);
-    PERFORM qlikcloud.qlik_update_license_settings(t.hostname, auto_assign_professional => s.auto_assign_professional,
-                                                   auto_assign_analyzer => s.auto_assign_analyzer);
-    UPDATE qlikcloud.managed_tenants m SET configured_at = pg_catalog.now()
-    WHERE m.customer_key = t.customer_key;
-    RETURN 'group and license settings';
+    RETURN qlikcloud.qlik_converge(customer_key, '{tenant_settings}', args);
 END
 $$;
 
--- web_integration: the origins allowed to embed the tenant.
+-- web_integration: the origins allowed to embed the tenant, in the web
+-- integration and in the Content Security Policy.
 CREATE FUNCTION qlikcloud.qlik_step_web_integration(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    id text;
 BEGIN
-    IF t.web_integration_id IS NOT NULL THEN
-        RETURN 'web integration created before';
-    ELSIF s.web_integration_origins IS NULL THEN
-        RETURN 'no web integration configured';
-    END IF;
-    -- Names are not unique in Qlik: look for one an earlier attempt made.
-    SELECT w.id INTO id FROM qlikcloud.qlik_list_web_integrations(t.hostname) AS w
-    WHERE w.name = s.web_integration_name ORDER BY w.created LIMIT 1;
-    IF id IS NULL THEN
-        id := (qlikcloud.qlik_create_web_integration(t.hostname, s.web_integration_name,
-                                                     s.web_integration_origins)).id;
-    END IF;
-    UPDATE qlikcloud.managed_tenants m SET web_integration_id = id WHERE m.customer_key = t.customer_key;
-    RETURN 'web integration ' || id;
+    RETURN qlikcloud.qlik_converge(customer_key, '{web_integration, csp_origins}', args);
 END
 $$;
 
@@ -1123,24 +1136,8 @@ $$;
 CREATE FUNCTION qlikcloud.qlik_step_identity_provider(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    id text;
 BEGIN
-    IF t.identity_provider_id IS NOT NULL THEN
-        RETURN 'identity provider created before';
-    ELSIF s.jwt_issuer IS NULL THEN
-        RETURN 'no identity provider configured';
-    END IF;
-    SELECT i.id INTO id FROM qlikcloud.qlik_list_identity_providers(t.hostname) AS i
-    WHERE i.protocol = 'jwtAuth' AND i.issuer = s.jwt_issuer LIMIT 1;
-    IF id IS NULL THEN
-        id := (qlikcloud.qlik_create_jwt_idp(t.hostname, s.jwt_issuer, s.jwt_key_id, s.jwt_public_key,
-                                             tenant_ids => ARRAY[t.tenant_id])).id;
-    END IF;
-    UPDATE qlikcloud.managed_tenants m SET identity_provider_id = id WHERE m.customer_key = t.customer_key;
-    RETURN 'identity provider ' || id;
+    RETURN qlikcloud.qlik_converge(customer_key, '{identity_provider}', args);
 END
 $$;
 
@@ -1148,24 +1145,8 @@ $$;
 CREATE FUNCTION qlikcloud.qlik_step_group(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    id text;
 BEGIN
-    IF t.group_id IS NOT NULL THEN
-        RETURN 'group created before';
-    ELSIF s.group_name IS NULL THEN
-        RETURN 'no group configured';
-    END IF;
-    SELECT g.id INTO id
-    FROM qlikcloud.qlik_list_groups(t.hostname, 'name eq ' || qlikcloud.qlik_scim_string(s.group_name)) AS g
-    WHERE g.name = s.group_name;
-    IF id IS NULL THEN
-        id := (qlikcloud.qlik_create_group(t.hostname, s.group_name)).id;
-    END IF;
-    UPDATE qlikcloud.managed_tenants m SET group_id = id WHERE m.customer_key = t.customer_key;
-    RETURN 'group ' || id;
+    RETURN qlikcloud.qlik_converge(customer_key, '{group}', args);
 END
 $$;
 
@@ -1173,21 +1154,8 @@ $$;
 CREATE FUNCTION qlikcloud.qlik_step_spaces(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    managed text := t.managed_space_id;
-    dev text := t.dev_space_id;
 BEGIN
-    IF managed IS NULL AND s.managed_space_name IS NOT NULL THEN
-        managed := qlikcloud.qlik_find_or_create_space(t.hostname, s.managed_space_name, 'managed');
-    END IF;
-    IF dev IS NULL AND s.dev_space_name IS NOT NULL THEN
-        dev := qlikcloud.qlik_find_or_create_space(t.hostname, s.dev_space_name, 'shared');
-    END IF;
-    UPDATE qlikcloud.managed_tenants m SET managed_space_id = managed, dev_space_id = dev
-    WHERE m.customer_key = t.customer_key;
-    RETURN format('spaces %s, %s', coalesce(managed, '-'), coalesce(dev, '-'));
+    RETURN qlikcloud.qlik_converge(customer_key, '{spaces}', args);
 END
 $$;
 
@@ -1208,24 +1176,8 @@ $$;
 CREATE FUNCTION qlikcloud.qlik_step_space_assignment(customer_key text, args jsonb DEFAULT '{}')
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
-    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
-    id text;
 BEGIN
-    IF t.group_assignment_id IS NOT NULL THEN
-        RETURN 'group assigned before';
-    ELSIF t.group_id IS NULL OR t.managed_space_id IS NULL THEN
-        RETURN 'no group or no managed space';
-    END IF;
-    SELECT a.id INTO id
-    FROM qlikcloud.qlik_list_space_assignments(t.hostname, t.managed_space_id, assignee_id => t.group_id) AS a;
-    IF id IS NULL THEN
-        id := (qlikcloud.qlik_create_space_assignment(t.hostname, t.managed_space_id, t.group_id,
-                                                      s.group_space_roles)).id;
-    END IF;
-    UPDATE qlikcloud.managed_tenants m SET group_assignment_id = id WHERE m.customer_key = t.customer_key;
-    RETURN 'group assignment ' || id;
+    RETURN qlikcloud.qlik_converge(customer_key, '{space_assignment}', args);
 END
 $$;
 

@@ -32,6 +32,9 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_tem
         WHEN workflow = 'set_variables' THEN ARRAY['record_variables']
         WHEN workflow = 'offboard' THEN ARRAY['deactivate']
         WHEN workflow = 'sync' THEN ARRAY['sync']
+        -- The configuration steps again, every aspect compared with Qlik.
+        WHEN workflow = 'reconcile' THEN ARRAY['add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                               'group', 'spaces', 'space_assignment']
     END
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_workflow_steps(text) IS
@@ -43,7 +46,7 @@ CREATE TABLE qlikcloud.jobs (
                       CONSTRAINT jobs_workflow_check
                       CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
                                           'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version',
-                                          'set_variables')),
+                                          'set_variables', 'reconcile')),
     customer_key      text,
     args              jsonb NOT NULL DEFAULT '{}',
     state             text NOT NULL DEFAULT 'queued'
@@ -325,7 +328,10 @@ DECLARE
 BEGIN
     IF qlikcloud.qlik_workflow_steps($1) IS NULL THEN
         RAISE EXCEPTION 'unknown workflow "%"', $1 USING ERRCODE = '22023',
-            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync, deploy_version.';
+            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync, deploy_version, set_variables, reconcile.';
+    END IF;
+    IF $1 = 'reconcile' THEN
+        args := coalesce(args, '{}') || '{"reconcile": true}';
     END IF;
     IF $2 IS NULL AND $1 <> 'sync' THEN
         RAISE EXCEPTION 'customer_key must not be NULL' USING ERRCODE = '22004';
@@ -587,6 +593,7 @@ DECLARE
     was_churned boolean := false;
     vars jsonb;                     -- variable:NAME=column arguments, if any
     old_vars jsonb;
+    old_admin jsonb;                -- admin_*=column arguments, before an UPDATE
 BEGIN
     PERFORM qlikcloud_internal.check_customer_trigger(TG_RELID, TG_WHEN = 'AFTER' AND TG_LEVEL = 'ROW', TG_ARGV);
     IF TG_OP = 'DELETE' THEN
@@ -619,6 +626,12 @@ BEGIN
         ELSIF value IS NOT NULL THEN
             args := args || jsonb_build_object(arg, value);
         END IF;
+        IF TG_OP = 'UPDATE' AND arg IN ('admin_subject', 'admin_name', 'admin_email') THEN
+            value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+            IF value IS NOT NULL THEN
+                old_admin := coalesce(old_admin, '{}') || jsonb_build_object(arg, value);
+            END IF;
+        END IF;
     END LOOP;
     IF vars IS NOT NULL THEN
         args := args || jsonb_build_object('variables', vars);
@@ -633,18 +646,59 @@ BEGIN
         PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
     ELSIF TG_OP = 'UPDATE' AND was_churned AND NOT is_churned THEN
         PERFORM qlikcloud.qlik_enqueue('reactivate', key, args);
-    ELSIF TG_OP = 'UPDATE' AND NOT is_churned AND vars IS DISTINCT FROM old_vars THEN
-        -- Changed variables: an onboarding still queued takes them, and the
-        -- registry records them after whatever job is ahead (set_variables).
-        UPDATE qlikcloud.jobs j SET args = j.args || jsonb_build_object('variables', vars)
-        WHERE j.customer_key = key AND j.state = 'queued' AND j.workflow IN ('onboard', 'reactivate');
-        PERFORM qlikcloud.qlik_enqueue('set_variables', key, jsonb_build_object('variables', vars));
+    ELSIF TG_OP = 'UPDATE' AND NOT is_churned THEN
+        IF vars IS DISTINCT FROM old_vars THEN
+            -- Changed variables: an onboarding still queued takes them, and the
+            -- registry records them after whatever job is ahead (set_variables).
+            UPDATE qlikcloud.jobs j SET args = j.args || jsonb_build_object('variables', vars)
+            WHERE j.customer_key = key AND j.state = 'queued' AND j.workflow IN ('onboard', 'reactivate');
+            PERFORM qlikcloud.qlik_enqueue('set_variables', key, jsonb_build_object('variables', vars));
+        END IF;
+        -- The tenant admin follows the customer (qlik_admin_changed).
+        IF (SELECT jsonb_object_agg(e.k, e.v) FROM jsonb_each(args) AS e (k, v)
+            WHERE e.k IN ('admin_subject', 'admin_name', 'admin_email')) IS DISTINCT FROM old_admin THEN
+            PERFORM qlikcloud.qlik_admin_changed(key, args);
+        END IF;
     END IF;
     RETURN NULL;
 END
 $$;
+-- The customer's admin changed (admin_subject, admin_name, admin_email in
+-- args, as the trigger reads them): the registry follows, and a reconcile
+-- of the admin aspect is queued; before the tenant exists, the queued
+-- onboarding takes the new admin instead.
+CREATE FUNCTION qlikcloud.qlik_admin_changed(customer_key text, args jsonb)
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    admin jsonb := jsonb_strip_nulls(jsonb_build_object(
+        'admin_subject', args->'admin_subject', 'admin_name', args->'admin_name', 'admin_email', args->'admin_email'));
+    has_tenant boolean;
+    job bigint;
+BEGIN
+    IF admin = '{}' THEN
+        RETURN NULL;                    -- the admin source's first user: nothing follows
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET admin_subject = coalesce(admin->>'admin_subject', admin->>'admin_email'),
+        admin_name = coalesce(admin->>'admin_name', admin->>'admin_email'),
+        admin_email = admin->>'admin_email'
+    WHERE m.customer_key = $1
+    RETURNING m.tenant_id IS NOT NULL AND m.state IN ('ready', 'provisioning') INTO has_tenant;
+    IF has_tenant THEN
+        RETURN qlikcloud.qlik_enqueue('reconcile', $1, '{"aspects": ["admin"]}');
+    END IF;
+    UPDATE qlikcloud.jobs j SET args = j.args || admin
+    WHERE j.customer_key = $1 AND j.workflow IN ('onboard', 'reactivate') AND j.state = 'queued'
+    RETURNING j.id INTO job;
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_admin_changed(text, jsonb) IS
+'The customer''s admin changed (args admin_subject, admin_name, admin_email; the subject is the email when not given): records it in the registry and queues a reconcile of the admin aspect (the user created, or given the admin role and its name), or, before the tenant exists, gives it to the queued onboarding. Returns the job. qlik_customer_trigger calls it when an admin column changes.';
+
 COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
-'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, and variable:NAME for a reload-time variable of the published app, at most 20); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate, a variable column changed (list it in UPDATE OF) queues set_variables. It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, and variable:NAME for a reload-time variable of the published app, at most 20); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate, a variable column changed (list it in UPDATE OF) queues set_variables, a changed admin column a reconcile of the admin (qlik_admin_changed). It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
 
 ------------------------------------------------------------------------------
 -- The runner
@@ -1215,6 +1269,16 @@ END
 $$;
 COMMENT ON PROCEDURE qlikcloud.qlik_reactivate(text) IS
 'Reactivates the customer''s deactivated tenant before its purge date and finishes its onboarding if need be (the same steps as qlik_onboard). A customer whose tenant was purged gets a new one.';
+
+CREATE PROCEDURE qlikcloud.qlik_reconcile(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_reconcile');
+    CALL qlikcloud.qlik_run_workflow('reconcile', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_reconcile(text) IS
+'Makes the customer''s tenant match the settings now: every aspect read from Qlik, compared, and only what differs changed (qlik_drift shows it first). qlik_reconcile_profile queues it for every tenant of a profile.';
 
 CREATE PROCEDURE qlikcloud.qlik_sync_tenants(customer_key text DEFAULT NULL)
 LANGUAGE plpgsql AS $$

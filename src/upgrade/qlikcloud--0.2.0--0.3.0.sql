@@ -1746,3 +1746,1128 @@ COMMENT ON FUNCTION qlikcloud.qlik_start_rollout(bigint, text, text[], integer, 
 'Starts a rollout of a template version to the ready tenants whose profile deploys its template (of profile, or of customer_keys, if given): wave 1 the first canary tenants (by customer key), wave 2 the rest once the canary succeeded; paused once max_failures tenants failed. reload: reload each published app after its deploy (true or false; NULL: as the profile''s reload_after_deploy says); a failed reload fails the tenant. Queues deploy_version jobs for the runners (nothing is sent to Qlik here). Tenants that have the version already are done at once.';
 COMMENT ON FUNCTION qlikcloud.qlik_step_reload_app(text, jsonb) IS
 'Step reload_app: records the job''s variables (args variables) as the customer''s app_variables; with reload_after_deploy (or args reload, a rollout''s, which overrides it: only for a tenant its version reached), reloads the published app with them and waits (qlik_reload_published_app); a reload that fails fails the step (QKR01).';
+
+------------------------------------------------------------------------------
+-- Converge (issue 8, part 3): each aspect of a tenant's configuration one
+-- function that onboarding and the new reconcile workflow share; drift;
+-- CSP origins; JWT key rotation; the tenant admin follows the customer; a
+-- first attempt skips the lookups only a rerun needs.
+------------------------------------------------------------------------------
+-- New settings and registry columns, at the end of their tables.
+ALTER TABLE qlikcloud.workflow_settings
+    ADD COLUMN csp_origins text[],
+    ADD COLUMN jwt_previous_key_id text,
+    ADD COLUMN jwt_previous_public_key text,
+    ADD COLUMN jwt_previous_key_until timestamptz,
+    ADD COLUMN jwt_key_grace interval DEFAULT '1 day'
+        CONSTRAINT workflow_settings_jwt_key_grace_check CHECK (jwt_key_grace >= interval '0');
+ALTER TABLE qlikcloud.managed_tenants
+    ADD COLUMN created_by_attempt text,
+    ADD COLUMN converged_at jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE qlikcloud.jobs DROP CONSTRAINT jobs_workflow_check;
+ALTER TABLE qlikcloud.jobs ADD CONSTRAINT jobs_workflow_check
+    CHECK (workflow IN ('onboard', 'create_tenant', 'add_admin', 'configure',
+                        'deploy_app', 'offboard', 'reactivate', 'sync', 'deploy_version', 'set_variables',
+                        'reconcile'));
+
+COMMENT ON COLUMN qlikcloud.workflow_settings.csp_origins IS
+'Origins added to each tenant''s Content Security Policy (allowed as frameAncestors, as qlik-embed''s iframes need), kept in line by reconcile; NULL: not managed.';
+
+COMMENT ON COLUMN qlikcloud.workflow_settings.jwt_previous_key_id IS
+'A JWT key being rotated out (with jwt_previous_public_key): its identity provider is kept beside the current key''s until jwt_previous_key_until, then removed by reconcile. Set when jwt_key_id changes (unless given), to the old key, for jwt_key_grace (NULL: 1 day).';
+
+COMMENT ON COLUMN qlikcloud.managed_tenants.created_by_attempt IS
+'The job attempt (job id/attempt) that created the tenant: while that attempt runs, nothing else can have made objects in it, so its steps skip the lookups for what an earlier attempt made. NULL for an adopted tenant.';
+
+COMMENT ON COLUMN qlikcloud.managed_tenants.converged_at IS
+'When each aspect (qlik_aspects()) was last made to match the settings: onboarding skips those present; reconcile converges them all again.';
+
+
+-- Typed functions: updates and deletes the converge needs, and CSP origins.
+CREATE FUNCTION qlikcloud.qlik_update_user(
+    host text, user_id text, name text DEFAULT NULL, status text DEFAULT NULL,
+    add_role_names text[] DEFAULT NULL)
+RETURNS qlikcloud.user
+AS 'MODULE_PATHNAME', 'qlik_update_user'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_user(text, text, text, text, text[]) IS
+'Changes a user with a JSON Patch (at least one change): its name, its status (active or disabled), roles added by name (its other roles kept); then reads it back. Qlik''s PATCH has no email: a user''s email comes from its identity provider at login.';
+
+CREATE FUNCTION qlikcloud.qlik_get_web_integration(
+    host text, web_integration_id text)
+RETURNS qlikcloud.web_integration
+AS 'MODULE_PATHNAME', 'qlik_get_web_integration'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_get_web_integration(text, text) IS
+'A web integration by id (QK404 if there is none).';
+
+CREATE FUNCTION qlikcloud.qlik_update_web_integration(
+    host text, web_integration_id text, name text DEFAULT NULL, valid_origins text[] DEFAULT NULL)
+RETURNS qlikcloud.web_integration
+AS 'MODULE_PATHNAME', 'qlik_update_web_integration'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_web_integration(text, text, text, text[]) IS
+'Changes a web integration''s name, its origins (the whole list replaced) or both (at least one), with a JSON Patch, then reads it back. Origins are checked as qlik_create_web_integration checks them, before any request.';
+
+CREATE FUNCTION qlikcloud.qlik_delete_identity_provider(
+    host text, identity_provider_id text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qlik_delete_identity_provider'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_delete_identity_provider(text, text) IS
+'Deletes an identity provider (QK404 if there is none). Qlik keeps one static key per JWT identity provider and its PATCH changes only the description: a key is rotated by creating a provider with the new key, then deleting the old one. Requires TenantAdmin.';
+
+CREATE FUNCTION qlikcloud.qlik_update_space(
+    host text, space_id text, name text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS qlikcloud.space
+AS 'MODULE_PATHNAME', 'qlik_update_space'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_space(text, text, text, text) IS
+'Renames a space or changes its description (at least one), with a JSON Patch; the name is checked as qlik_create_space checks it. A space''s type cannot change.';
+
+CREATE FUNCTION qlikcloud.qlik_update_space_assignment(
+    host text, space_id text, assignment_id text, roles text[])
+RETURNS qlikcloud.space_assignment
+AS 'MODULE_PATHNAME', 'qlik_update_space_assignment'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_space_assignment(text, text, text, text[]) IS
+'Replaces the roles of an assignment (PUT); an unknown role is refused before any request, one the space''s type does not take by Qlik.';
+
+CREATE TYPE qlikcloud.csp_origin AS (
+    id text, name text, origin text, description text, created_date timestamptz,
+    modified_date timestamptz, csp_origin jsonb);
+COMMENT ON TYPE qlikcloud.csp_origin IS
+'An entry of the tenant''s Content Security Policy: an origin and the directives it is allowed in (booleans in csp_origin: frameAncestors, connectSrc, ...; the whole object as Qlik returns it).';
+
+CREATE FUNCTION qlikcloud.qlik_csp_directives()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY['childSrc', 'connectSrc', 'connectSrcWSS', 'fontSrc', 'formAction', 'frameAncestors',
+                 'frameSrc', 'imgSrc', 'mediaSrc', 'objectSrc', 'scriptSrc', 'styleSrc', 'workerSrc']
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_csp_directives() IS
+'The directives a CSP origin entry may allow, as Qlik names them.';
+
+CREATE FUNCTION qlikcloud.qlik_create_csp_origin(
+    host text, origin text, name text DEFAULT NULL, description text DEFAULT NULL,
+    directives text[] DEFAULT '{frameAncestors}')
+RETURNS qlikcloud.csp_origin
+AS 'MODULE_PATHNAME', 'qlik_create_csp_origin'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_create_csp_origin(text, text, text, text, text[]) IS
+'Adds an origin to the tenant''s Content Security Policy, allowed in the directives named (qlik_csp_directives(); the default, frameAncestors, lets the origin frame the tenant''s pages, as qlik-embed''s iframe modes need) and no other. origin at most 256 characters, name 512, description 1024. Requires TenantAdmin.';
+
+CREATE FUNCTION qlikcloud.qlik_list_csp_origins(
+    host text, origin text DEFAULT NULL, name text DEFAULT NULL, sort text DEFAULT NULL,
+    page_size integer DEFAULT 100)
+RETURNS SETOF qlikcloud.csp_origin
+AS 'MODULE_PATHNAME', 'qlik_list_csp_origins'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION qlikcloud.qlik_list_csp_origins(text, text, text, text, integer) IS
+'The tenant''s CSP origins, all pages: those whose origin or name contains the text given (without regard to case). sort: name, origin, createdDate or modifiedDate, - before it for descending.';
+
+CREATE FUNCTION qlikcloud.qlik_get_csp_origin(
+    host text, csp_origin_id text)
+RETURNS qlikcloud.csp_origin
+AS 'MODULE_PATHNAME', 'qlik_get_csp_origin'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_get_csp_origin(text, text) IS
+'A CSP origin by id (QK404 if there is none).';
+
+CREATE FUNCTION qlikcloud.qlik_update_csp_origin(
+    host text, csp_origin_id text, origin text, name text DEFAULT NULL, description text DEFAULT NULL,
+    directives text[] DEFAULT '{frameAncestors}')
+RETURNS qlikcloud.csp_origin
+AS 'MODULE_PATHNAME', 'qlik_update_csp_origin'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_update_csp_origin(text, text, text, text, text, text[]) IS
+'Replaces a CSP origin entry (PUT): its origin, name, description and directives, as qlik_create_csp_origin takes them. Requires TenantAdmin.';
+
+CREATE FUNCTION qlikcloud.qlik_delete_csp_origin(
+    host text, csp_origin_id text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'qlik_delete_csp_origin'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION qlikcloud.qlik_delete_csp_origin(text, text) IS
+'Removes an origin from the tenant''s Content Security Policy (QK404 if there is none). Requires TenantAdmin.';
+
+-- The settings check: CSP origins, and a new JWT key keeps the old one for jwt_key_grace.
+CREATE OR REPLACE FUNCTION qlikcloud_internal.workflow_settings_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad text;
+    problem text;
+    src record;
+BEGIN
+    IF NOT NEW.region = ANY (qlikcloud.qlik_regions()) THEN
+        RAISE EXCEPTION 'workflow_settings.region: unknown region "%"', NEW.region
+            USING ERRCODE = '23514', COLUMN = 'region', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected one of Qlik Cloud''s regions: ' || array_to_string(qlikcloud.qlik_regions(), ', ') || '.';
+    END IF;
+    SELECT string_agg(format('"%s"', r), ', ') INTO bad
+    FROM unnest(NEW.group_space_roles) AS r WHERE r IS NULL OR NOT r = ANY (qlikcloud.qlik_space_roles('managed'));
+    IF bad IS NOT NULL OR (NEW.group_name IS NOT NULL AND cardinality(NEW.group_space_roles) = 0) THEN
+        RAISE EXCEPTION 'workflow_settings.group_space_roles: % is not a role of a managed space', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'group_space_roles', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected one or more of ' || array_to_string(qlikcloud.qlik_space_roles('managed'), ', ') || '.';
+    END IF;
+    SELECT string_agg(format('"%s"', o), ', ') INTO bad
+    FROM unnest(NEW.web_integration_origins) AS o
+    WHERE o IS NULL OR o !~* '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
+    IF bad IS NOT NULL OR cardinality(NEW.web_integration_origins) = 0 THEN
+        RAISE EXCEPTION 'workflow_settings.web_integration_origins: % is not an origin', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'web_integration_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).';
+    END IF;
+    SELECT string_agg(format('"%s"', o), ', ') INTO bad
+    FROM unnest(NEW.csp_origins) AS o
+    WHERE o IS NULL OR o !~* '^(https?|wss?)://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
+    IF bad IS NOT NULL OR cardinality(NEW.csp_origins) = 0 THEN
+        RAISE EXCEPTION 'workflow_settings.csp_origins: % is not an origin', coalesce(bad, '{}')
+            USING ERRCODE = '23514', COLUMN = 'csp_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected origins such as https://app.example.com or https://*.example.com: a scheme and a host name, a port if any, no path, no trailing slash (NULL: CSP origins not managed).';
+    END IF;
+    -- A new JWT key: the old one stays valid for jwt_key_grace (its identity
+    -- provider kept beside the new one's), unless the previous key is given.
+    IF TG_OP = 'UPDATE' AND NEW.jwt_key_id IS DISTINCT FROM OLD.jwt_key_id AND OLD.jwt_key_id IS NOT NULL
+       AND NEW.jwt_issuer IS NOT NULL
+       AND NEW.jwt_previous_key_id IS NOT DISTINCT FROM OLD.jwt_previous_key_id
+       AND NEW.jwt_previous_public_key IS NOT DISTINCT FROM OLD.jwt_previous_public_key THEN
+        NEW.jwt_previous_key_id := OLD.jwt_key_id;
+        NEW.jwt_previous_public_key := OLD.jwt_public_key;
+        NEW.jwt_previous_key_until := pg_catalog.now() + coalesce(NEW.jwt_key_grace, interval '1 day');
+    ELSIF TG_OP = 'UPDATE' AND NEW.jwt_key_id = OLD.jwt_key_id AND NEW.jwt_public_key IS DISTINCT FROM OLD.jwt_public_key THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_public_key: a new key needs a new jwt_key_id'
+            USING ERRCODE = '23514', COLUMN = 'jwt_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = format('Key id %s names the key tenants hold now; JWTs signed with the new key must name another, so that both keys verify during the rotation.', NEW.jwt_key_id);
+    END IF;
+    IF (NEW.jwt_previous_key_id IS NULL) <> (NEW.jwt_previous_public_key IS NULL)
+       OR NEW.jwt_previous_key_id IS NOT NULL AND (NEW.jwt_issuer IS NULL OR NEW.jwt_previous_key_id = NEW.jwt_key_id
+                                                    OR btrim(NEW.jwt_previous_key_id) = '') THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_previous_key_id: a previous key needs its id and public key, an issuer, and an id other than jwt_key_id'
+            USING ERRCODE = '23514', COLUMN = 'jwt_previous_key_id', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the id and PEM public key of the key being rotated out, with jwt_previous_key_until (NULL: kept until removed), or NULL in both.';
+    END IF;
+    problem := qlikcloud.qlik_pem_problem(NEW.jwt_previous_public_key);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_previous_public_key: %', problem
+            USING ERRCODE = '23514', COLUMN = 'jwt_previous_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the PEM public key of the key being rotated out.';
+    END IF;
+    IF NEW.jwt_issuer IS NOT NULL AND btrim(NEW.jwt_issuer) = '' OR NEW.jwt_key_id IS NOT NULL AND btrim(NEW.jwt_key_id) = '' THEN
+        RAISE EXCEPTION 'workflow_settings.%: empty', CASE WHEN btrim(NEW.jwt_issuer) = '' THEN 'jwt_issuer' ELSE 'jwt_key_id' END
+            USING ERRCODE = '23514', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the issuer (iss) and key id (kid) of your application''s JWTs, or NULL in all three jwt_ columns for no identity provider.';
+    END IF;
+    problem := qlikcloud.qlik_pem_problem(NEW.jwt_public_key);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow_settings.jwt_public_key: %', problem
+            USING ERRCODE = '23514', COLUMN = 'jwt_public_key', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the PEM public key (or certificate) that verifies your application''s JWTs, as openssl writes it: -----BEGIN PUBLIC KEY-----, base64 lines, -----END PUBLIC KEY-----.';
+    END IF;
+    IF NEW.template_app_name IS NOT NULL AND btrim(NEW.template_app_name) = '' THEN
+        RAISE EXCEPTION 'workflow_settings.template_app_name: empty'
+            USING ERRCODE = '23514', COLUMN = 'template_app_name', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the name of an app of template_source, or NULL for no app.';
+    END IF;
+    -- Every host the workflows call on the profile's behalf needs a credential.
+    FOR src IN SELECT * FROM (VALUES
+            ('license_source', NEW.license_source),
+            ('admin_source', NEW.admin_source),
+            ('template_source', NEW.template_source),
+            ('region', qlikcloud.qlik_register_host(NEW.region))) AS v (col, target)
+        WHERE v.target IS NOT NULL
+    LOOP
+        IF qlikcloud.qlik_credential_for(src.target) IS NULL THEN
+            RAISE EXCEPTION 'workflow_settings.%: no credential serves %', src.col, src.target
+                USING ERRCODE = '23514', COLUMN = src.col, TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                      DETAIL = CASE WHEN src.col = 'region'
+                                    THEN format('Tenants of region %s are created at %s, with a regional OAuth client.', NEW.region, src.target)
+                                    ELSE 'Expected the host name of a tenant (acme.us.qlikcloud.com), or the name of a credential that serves one host.' END,
+                      HINT = 'Add a credential first: SELECT qlikcloud.qlik_set_credential(name, host_pattern, client_id, client_secret), for instance with host pattern *.'
+                             || NEW.region || '.qlikcloud.com for a regional client.';
+        END IF;
+    END LOOP;
+    IF NEW.tenant_lookup IS NOT NULL
+       AND pg_catalog.to_regprocedure(NEW.tenant_lookup || '(text, text, text, timestamp with time zone)') IS NULL THEN
+        RAISE EXCEPTION 'workflow_settings.tenant_lookup: no function %(text, text, text, timestamptz)', NEW.tenant_lookup
+            USING ERRCODE = '23514', COLUMN = 'tenant_lookup', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                  DETAIL = 'Expected the schema-qualified name of a function f(customer_key text, region text, alias_hostname text, since timestamptz) RETURNS SETOF text.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_record_tenant(customer_key text, tenant qlikcloud.tenant, adopted boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF tenant.id IS NULL OR tenant.hostname IS NULL THEN
+        RAISE EXCEPTION 'a tenant needs an id and a host name' USING ERRCODE = '22004';
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET tenant_id = tenant.id, hostname = tenant.hostname, tenant_status = tenant.status,
+        created_at = coalesce(tenant.created, pg_catalog.now()),
+        alias_set_at = CASE WHEN m.alias_hostname = ANY (tenant.hostnames) THEN pg_catalog.now() END,
+        state = CASE WHEN tenant.status = 'disabled' THEN 'deactivated' ELSE 'provisioning' END,
+        create_intent = NULL, create_intent_at = CASE WHEN adopted THEN m.create_intent_at END,
+        created_by_attempt = CASE WHEN NOT adopted THEN qlikcloud.qlik_current_attempt($1) END,
+        converged_at = '{}'
+    WHERE m.customer_key = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer "%" is not in the registry', $1 USING ERRCODE = 'QKW02';
+    END IF;
+END
+$$;
+-- The configuration steps: qlik_converge.
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_add_admin(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{admin}', args);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_tenant_settings(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{tenant_settings}', args);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_web_integration(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{web_integration, csp_origins}', args);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_identity_provider(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{identity_provider}', args);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_group(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{group}', args);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_spaces(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{spaces}', args);
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_step_space_assignment(customer_key text, args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN qlikcloud.qlik_converge(customer_key, '{space_assignment}', args);
+END
+$$;
+-- Converge, drift, reconcile (src/sql/72_converge.sql).
+CREATE TYPE qlikcloud.drift AS (
+    aspect text, item text, desired text, actual text, action text);
+COMMENT ON TYPE qlikcloud.drift IS
+'One difference between what a tenant has and what the settings and the registry want: the aspect, the item (an origin, a key id, a setting), the desired and actual values as text (NULL: none), and the action that makes them match (create, update, delete); action recorded carries a step''s note in actual.';
+
+CREATE FUNCTION qlikcloud.qlik_aspects()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY['admin', 'tenant_settings', 'web_integration', 'csp_origins', 'identity_provider',
+                 'group', 'spaces', 'space_assignment']
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_aspects() IS
+'The aspects of a tenant''s configuration that onboarding and reconcile converge, in order: each is the function qlikcloud.qlik_aspect_<aspect>(managed_tenants, workflow_settings, apply, fresh).';
+
+-- The job attempt this session runs for the customer ('job id/attempt'),
+-- NULL outside a job.
+CREATE FUNCTION qlikcloud.qlik_current_attempt(customer_key text)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT j.id || '/' || j.attempts FROM qlikcloud.jobs j
+    WHERE j.customer_key = $1 AND j.state = 'running' AND j.runner_pid = pg_backend_pid()
+    ORDER BY j.id DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_current_attempt(text) IS
+'The job attempt this session is running for the customer, as ''job id/attempt'', NULL if none. A tenant created by it (managed_tenants.created_by_attempt) is fresh: nothing but this attempt can have made objects in it.';
+
+-- A difference, or (action recorded) the note of what an aspect recorded.
+CREATE FUNCTION qlikcloud.qlik_drift_row(aspect text, item text, desired text, actual text, action text)
+RETURNS qlikcloud.drift
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ROW(aspect, item, desired, actual, action)::qlikcloud.drift
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_drift_row(text, text, text, text, text) IS
+'A qlikcloud.drift row; an aspect function returns one per difference, and with apply one of action ''recorded'' whose actual is its note.';
+
+-- Two lists the same as sets (order and repeats aside).
+CREATE FUNCTION qlikcloud.qlik_same_set(a text[], b text[])
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(a, '{}') <@ coalesce(b, '{}') AND coalesce(b, '{}') <@ coalesce(a, '{}')
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_same_set(text[], text[]) IS
+'Whether two lists hold the same values, order and repeats aside (NULL counts as empty).';
+
+------------------------------------------------------------------------------
+-- The runner of aspects
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_converge(customer_key text, aspects text[], args jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants := qlikcloud.qlik_lock_customer(customer_key, need_tenant => true);
+    s qlikcloud.workflow_settings := qlikcloud.qlik_profile_settings(t.profile);
+    reconcile boolean := coalesce((args->>'reconcile')::boolean, false);
+    -- Created by the attempt running now: nothing to look for.
+    fresh boolean := coalesce(t.created_by_attempt = qlikcloud.qlik_current_attempt(t.customer_key), false);
+    aspect text;
+    d qlikcloud.drift;
+    notes text[] := '{}';
+    changes text[];
+BEGIN
+    FOREACH aspect IN ARRAY aspects LOOP
+        IF args ? 'aspects' AND NOT args->'aspects' ? aspect THEN
+            CONTINUE;                       -- a reconcile of other aspects
+        ELSIF NOT reconcile AND t.converged_at ? aspect THEN
+            notes := notes || format('%s converged before', aspect);
+            CONTINUE;
+        END IF;
+        changes := '{}';
+        FOR d IN EXECUTE format('SELECT * FROM qlikcloud.%I($1, $2, true, $3)', 'qlik_aspect_' || aspect)
+                 USING t, s, fresh LOOP
+            IF d.action = 'recorded' THEN
+                notes := notes || d.actual;
+            ELSE
+                changes := changes || format('%s %s', d.action, d.item);
+            END IF;
+        END LOOP;
+        IF reconcile THEN
+            notes := notes || format('%s: %s', aspect, coalesce(nullif(array_to_string(changes, ', '), ''), 'no change'));
+        END IF;
+        UPDATE qlikcloud.managed_tenants m
+        SET converged_at = m.converged_at || jsonb_build_object(aspect, pg_catalog.now())
+        WHERE m.customer_key = t.customer_key
+        RETURNING * INTO t;
+    END LOOP;
+    RETURN array_to_string(notes, '; ');
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_converge(text, text[], jsonb) IS
+'Makes aspects of the customer''s tenant match the settings and the registry (qlik_aspect_<aspect> with apply), the customer locked, and records when each converged (managed_tenants.converged_at); returns the aspects'' notes. In an onboarding an aspect converged before is skipped; with args reconcile true every aspect is compared again (args aspects: only those). A tenant created by the job attempt running now is fresh: the aspects create without looking for what an earlier attempt made. The configuration steps call it.';
+
+------------------------------------------------------------------------------
+-- Aspects
+------------------------------------------------------------------------------
+
+-- admin: the customer's admin user, with the profile's admin_role.
+CREATE FUNCTION qlikcloud.qlik_aspect_admin(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                            apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    subject text := coalesce(t.admin_subject, t.admin_email);
+    name text := coalesce(t.admin_name, t.admin_email);
+    email text := t.admin_email;
+    admin qlikcloud.user;
+    add_role boolean;
+    rename boolean;
+BEGIN
+    IF subject IS NULL THEN
+        SELECT u.subject, u.name, u.email INTO subject, name, email
+        FROM qlikcloud.qlik_first_user(coalesce(s.admin_source, s.license_source)) AS u;
+    END IF;
+    IF NOT fresh THEN
+        admin := qlikcloud.qlik_first_user(t.hostname, 'subject eq ' || qlikcloud.qlik_scim_string(subject));
+    END IF;
+    IF admin.id IS NULL THEN
+        RETURN NEXT qlikcloud.qlik_drift_row('admin', subject, format('%s, %s', name, s.admin_role), NULL, 'create');
+        IF apply THEN
+            admin := qlikcloud.qlik_create_user(t.hostname, subject, name, email, role_names => ARRAY[s.admin_role]);
+        END IF;
+    ELSE
+        add_role := NOT s.admin_role = ANY (coalesce(admin.role_names, '{}'));
+        rename := name IS NOT NULL AND admin.name IS DISTINCT FROM name;
+        IF add_role OR rename THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('admin', subject, format('%s, %s', name, s.admin_role),
+                                                 format('%s, %s', admin.name, array_to_string(admin.role_names, ' ')),
+                                                 'update');
+            IF apply THEN
+                admin := qlikcloud.qlik_update_user(t.hostname, admin.id,
+                                                    name => CASE WHEN rename THEN name END,
+                                                    add_role_names => CASE WHEN add_role THEN ARRAY[s.admin_role] END);
+            END IF;
+        END IF;
+    END IF;
+    IF apply THEN
+        UPDATE qlikcloud.managed_tenants m
+        SET admin_user_id = admin.id, admin_subject = subject, admin_name = name, admin_email = email,
+            admin_added_at = coalesce(m.admin_added_at, pg_catalog.now())
+        WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('admin', NULL, NULL,
+                                             'admin ' || admin.id || ' (' || coalesce(email, subject) || ')', 'recorded');
+    END IF;
+END
+$$;
+
+-- tenant_settings: group settings (auto_create_groups, sync_idp_groups) and
+-- license settings (auto_assign_professional, auto_assign_analyzer).
+CREATE FUNCTION qlikcloud.qlik_aspect_tenant_settings(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                                      apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g qlikcloud.group_settings;
+    l qlikcloud.license_settings;
+    d qlikcloud.drift;
+    -- Never set (a fresh tenant, or an onboarding not yet past this aspect):
+    -- set them all without reading (PATCH and PUT are idempotent).
+    blind boolean := fresh OR apply AND t.configured_at IS NULL;
+    fix_groups boolean := blind;
+    fix_licenses boolean := blind;
+BEGIN
+    IF NOT blind THEN
+        g := qlikcloud.qlik_group_settings(t.hostname);
+        l := qlikcloud.qlik_license_settings(t.hostname);
+        FOR d IN
+            SELECT (qlikcloud.qlik_drift_row('tenant_settings', v.item, v.want::text, v.have::text, 'update')).*
+            FROM (VALUES ('autoCreateGroups', s.auto_create_groups, g.auto_create_groups),
+                         ('syncIdpGroups', s.sync_idp_groups, g.sync_idp_groups),
+                         ('autoAssignProfessional', s.auto_assign_professional, l.auto_assign_professional),
+                         ('autoAssignAnalyzer', s.auto_assign_analyzer, l.auto_assign_analyzer)) AS v (item, want, have)
+            WHERE v.want IS DISTINCT FROM v.have
+        LOOP
+            RETURN NEXT d;
+            fix_groups := fix_groups OR d.item IN ('autoCreateGroups', 'syncIdpGroups');
+            fix_licenses := fix_licenses OR d.item IN ('autoAssignProfessional', 'autoAssignAnalyzer');
+        END LOOP;
+    END IF;
+    IF apply THEN
+        IF fix_groups THEN
+            PERFORM qlikcloud.qlik_update_group_settings(t.hostname,
+                auto_create_groups => CASE WHEN blind OR g.auto_create_groups IS DISTINCT FROM s.auto_create_groups
+                                           THEN s.auto_create_groups END,
+                sync_idp_groups => CASE WHEN blind OR g.sync_idp_groups IS DISTINCT FROM s.sync_idp_groups
+                                        THEN s.sync_idp_groups END);
+        END IF;
+        IF fix_licenses THEN
+            PERFORM qlikcloud.qlik_update_license_settings(t.hostname, auto_assign_professional => s.auto_assign_professional,
+                                                           auto_assign_analyzer => s.auto_assign_analyzer);
+        END IF;
+        UPDATE qlikcloud.managed_tenants m SET configured_at = coalesce(m.configured_at, pg_catalog.now())
+        WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('tenant_settings', NULL, NULL, 'group and license settings', 'recorded');
+    END IF;
+END
+$$;
+
+-- web_integration: web_integration_name allowing web_integration_origins
+-- (NULL: not managed). Names are not unique in Qlik: the one recorded, else
+-- the oldest of that name.
+CREATE FUNCTION qlikcloud.qlik_aspect_web_integration(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                                      apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    w qlikcloud.web_integration;
+    same_origins boolean;
+BEGIN
+    IF s.web_integration_origins IS NULL THEN
+        IF apply THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('web_integration', NULL, NULL, 'no web integration configured', 'recorded');
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT fresh THEN
+        SELECT * INTO w FROM qlikcloud.qlik_list_web_integrations(t.hostname) AS x
+        WHERE x.id = t.web_integration_id OR x.name = s.web_integration_name
+        ORDER BY x.id = t.web_integration_id DESC NULLS LAST, x.created LIMIT 1;
+    END IF;
+    IF w.id IS NULL THEN
+        RETURN NEXT qlikcloud.qlik_drift_row('web_integration', s.web_integration_name,
+                                             array_to_string(s.web_integration_origins, ' '), NULL, 'create');
+        IF apply THEN
+            w := qlikcloud.qlik_create_web_integration(t.hostname, s.web_integration_name, s.web_integration_origins);
+        END IF;
+    ELSE
+        same_origins := qlikcloud.qlik_same_set(w.valid_origins, s.web_integration_origins);
+        IF NOT same_origins OR w.name IS DISTINCT FROM s.web_integration_name THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('web_integration', s.web_integration_name,
+                                                 array_to_string(s.web_integration_origins, ' '),
+                                                 array_to_string(w.valid_origins, ' '), 'update');
+            IF apply THEN
+                w := qlikcloud.qlik_update_web_integration(t.hostname, w.id,
+                        name => CASE WHEN w.name IS DISTINCT FROM s.web_integration_name THEN s.web_integration_name END,
+                        valid_origins => CASE WHEN NOT same_origins THEN s.web_integration_origins END);
+            END IF;
+        END IF;
+    END IF;
+    IF apply THEN
+        UPDATE qlikcloud.managed_tenants m SET web_integration_id = w.id WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('web_integration', NULL, NULL, 'web integration ' || w.id, 'recorded');
+    END IF;
+END
+$$;
+
+-- csp_origins: each origin of csp_origins in the tenant's Content Security
+-- Policy, allowed as frameAncestors (NULL: not managed). Entries this
+-- aspect made carry its description; those no longer wanted are removed.
+-- An entry of the origin made by someone else is given frameAncestors.
+CREATE FUNCTION qlikcloud.qlik_aspect_csp_origins(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                                  apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ours constant text := 'Managed by qlikcloud (workflow_settings.csp_origins)';
+    have qlikcloud.csp_origin[] := '{}';
+    c qlikcloud.csp_origin;
+    want text;
+BEGIN
+    IF s.csp_origins IS NULL THEN
+        RETURN;
+    END IF;
+    IF NOT fresh THEN
+        have := ARRAY(SELECT x FROM qlikcloud.qlik_list_csp_origins(t.hostname) AS x ORDER BY x.created_date);
+    END IF;
+    FOREACH want IN ARRAY s.csp_origins LOOP
+        c := NULL;
+        SELECT * INTO c FROM unnest(have) AS h WHERE lower(h.origin) = lower(want) LIMIT 1;
+        IF c.id IS NULL THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', want, 'frameAncestors', NULL, 'create');
+            IF apply THEN
+                PERFORM qlikcloud.qlik_create_csp_origin(t.hostname, want, name => want, description => ours,
+                                                         directives => '{frameAncestors}');
+            END IF;
+        ELSIF (c.csp_origin->>'frameAncestors')::boolean IS NOT TRUE THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', want, 'frameAncestors', 'no frameAncestors', 'update');
+            IF apply THEN
+                PERFORM qlikcloud.qlik_update_csp_origin(t.hostname, c.id, c.origin, c.name, c.description,
+                    ARRAY(SELECT k FROM unnest(qlikcloud.qlik_csp_directives()) AS k
+                          WHERE k = 'frameAncestors' OR (c.csp_origin->>k)::boolean IS TRUE));
+            END IF;
+        END IF;
+    END LOOP;
+    FOR c IN SELECT * FROM unnest(have) AS h
+             WHERE h.description = ours AND NOT lower(h.origin) = ANY (SELECT lower(o) FROM unnest(s.csp_origins) AS o)
+    LOOP
+        RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', c.origin, NULL, 'frameAncestors', 'delete');
+        IF apply THEN
+            PERFORM qlikcloud.qlik_delete_csp_origin(t.hostname, c.id);
+        END IF;
+    END LOOP;
+    IF apply THEN
+        RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', NULL, NULL,
+                                             format('CSP origins %s', array_to_string(s.csp_origins, ' ')), 'recorded');
+    END IF;
+END
+$$;
+
+-- identity_provider: a JWT identity provider of jwt_issuer for the current
+-- key and, until jwt_previous_key_until, one for the previous key (Qlik
+-- holds one key per provider and cannot change it). A rotation first adds
+-- the new key's provider beside the old one, and removes the old one once
+-- its time is over: no moment when neither key verifies. Providers of the
+-- issuer (or the one recorded) holding another key are removed, after.
+CREATE FUNCTION qlikcloud.qlik_aspect_identity_provider(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                                        apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    have qlikcloud.identity_provider[] := '{}';
+    k record;
+    i qlikcloud.identity_provider;
+    idp text;
+    kept text[] := '{}';
+    current_id text;
+BEGIN
+    IF s.jwt_issuer IS NULL THEN
+        IF apply THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', NULL, NULL, 'no identity provider configured', 'recorded');
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT fresh THEN
+        have := ARRAY(SELECT x FROM qlikcloud.qlik_list_identity_providers(t.hostname) AS x
+                      WHERE x.protocol = 'jwtAuth' AND (x.issuer = s.jwt_issuer OR x.id = t.identity_provider_id)
+                      ORDER BY x.created);
+    END IF;
+    -- First each key wanted, its provider found (same issuer, key id and
+    -- PEM) or created...
+    FOR k IN SELECT * FROM (VALUES (s.jwt_key_id, s.jwt_public_key, true),
+                                   (s.jwt_previous_key_id, s.jwt_previous_public_key, false)) AS v (kid, pem, current)
+             WHERE v.kid IS NOT NULL
+               AND (v.current OR s.jwt_previous_key_until IS NULL OR s.jwt_previous_key_until > pg_catalog.now())
+             ORDER BY v.current DESC LOOP
+        SELECT h.id INTO idp FROM unnest(have) AS h
+        WHERE h.issuer = s.jwt_issuer AND h.identity_provider->'options'->'staticKeys'->0->>'kid' = k.kid
+          AND regexp_replace(h.identity_provider->'options'->'staticKeys'->0->>'pem', '\s', '', 'g')
+              = regexp_replace(k.pem, '\s', '', 'g')
+        LIMIT 1;
+        IF idp IS NULL THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', 'key ' || k.kid, s.jwt_issuer, NULL, 'create');
+            IF apply THEN
+                idp := (qlikcloud.qlik_create_jwt_idp(t.hostname, s.jwt_issuer, k.kid, k.pem,
+                                                      tenant_ids => ARRAY[t.tenant_id])).id;
+            END IF;
+        END IF;
+        kept := kept || array_remove(ARRAY[idp], NULL);
+        IF k.current THEN
+            current_id := idp;
+        END IF;
+    END LOOP;
+    -- ...then the providers no key wants.
+    FOR i IN SELECT * FROM unnest(have) AS h WHERE NOT h.id = ANY (kept) LOOP
+        RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', 'key ' || coalesce(i.key_ids[1], '?'), NULL,
+                                             i.issuer, 'delete');
+        IF apply THEN
+            PERFORM qlikcloud.qlik_delete_identity_provider(t.hostname, i.id);
+        END IF;
+    END LOOP;
+    IF apply THEN
+        UPDATE qlikcloud.managed_tenants m SET identity_provider_id = current_id WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', NULL, NULL, 'identity provider ' || current_id, 'recorded');
+    END IF;
+END
+$$;
+
+-- group: the group group_name (NULL: not managed). A group from the identity
+-- provider cannot be renamed: a new name is a new group.
+CREATE FUNCTION qlikcloud.qlik_aspect_group(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                            apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    id text;
+BEGIN
+    IF s.group_name IS NULL THEN
+        IF apply THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('group', NULL, NULL, 'no group configured', 'recorded');
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT fresh THEN
+        SELECT g.id INTO id
+        FROM qlikcloud.qlik_list_groups(t.hostname, 'name eq ' || qlikcloud.qlik_scim_string(s.group_name)) AS g
+        WHERE g.name = s.group_name;
+    END IF;
+    IF id IS NULL THEN
+        RETURN NEXT qlikcloud.qlik_drift_row('group', s.group_name, s.group_name, NULL, 'create');
+        IF apply THEN
+            id := (qlikcloud.qlik_create_group(t.hostname, s.group_name)).id;
+        END IF;
+    END IF;
+    IF apply THEN
+        UPDATE qlikcloud.managed_tenants m SET group_id = id WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('group', NULL, NULL, 'group ' || id, 'recorded');
+    END IF;
+END
+$$;
+
+-- spaces: the managed space managed_space_name and the shared space
+-- dev_space_name (NULL: none): the one recorded (renamed if its name
+-- changed), else the one of that name and type.
+CREATE FUNCTION qlikcloud.qlik_aspect_spaces(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                             apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    want record;
+    sp qlikcloud.space;
+    ids text[] := '{}';
+BEGIN
+    FOR want IN SELECT * FROM (VALUES (1, s.managed_space_name, 'managed', t.managed_space_id),
+                                      (2, s.dev_space_name, 'shared', t.dev_space_id)) AS v (i, name, type, id)
+                ORDER BY v.i LOOP
+        sp := NULL;
+        IF want.name IS NULL THEN
+            ids := ids || want.id;
+            CONTINUE;
+        END IF;
+        IF NOT fresh AND want.id IS NOT NULL THEN
+            BEGIN
+                sp := qlikcloud.qlik_get_space(t.hostname, want.id);
+            EXCEPTION WHEN SQLSTATE 'QK404' THEN
+                sp := NULL;
+            END;
+        END IF;
+        IF NOT fresh AND sp.id IS NULL THEN
+            SELECT * INTO sp FROM qlikcloud.qlik_list_spaces(t.hostname, type => want.type, name => want.name) AS x
+            WHERE x.name = want.name LIMIT 1;
+        END IF;
+        IF sp.id IS NULL THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('spaces', want.type || ' space', want.name, NULL, 'create');
+            IF apply THEN
+                sp := qlikcloud.qlik_create_space(t.hostname, want.name, want.type);
+            END IF;
+        ELSIF sp.name IS DISTINCT FROM want.name THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('spaces', want.type || ' space', want.name, sp.name, 'update');
+            IF apply THEN
+                sp := qlikcloud.qlik_update_space(t.hostname, sp.id, name => want.name);
+            END IF;
+        END IF;
+        ids := ids || sp.id;
+    END LOOP;
+    IF apply THEN
+        UPDATE qlikcloud.managed_tenants m SET managed_space_id = ids[1], dev_space_id = ids[2]
+        WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('spaces', NULL, NULL,
+                                             format('spaces %s, %s', coalesce(ids[1], '-'), coalesce(ids[2], '-')), 'recorded');
+    END IF;
+END
+$$;
+
+-- space_assignment: the group's group_space_roles in the managed space.
+CREATE FUNCTION qlikcloud.qlik_aspect_space_assignment(t qlikcloud.managed_tenants, s qlikcloud.workflow_settings,
+                                                       apply boolean, fresh boolean)
+RETURNS SETOF qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a qlikcloud.space_assignment;
+BEGIN
+    IF t.group_id IS NULL OR t.managed_space_id IS NULL THEN
+        IF apply THEN
+            RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', NULL, NULL, 'no group or no managed space', 'recorded');
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT fresh THEN
+        SELECT * INTO a
+        FROM qlikcloud.qlik_list_space_assignments(t.hostname, t.managed_space_id, assignee_id => t.group_id) AS x;
+    END IF;
+    IF a.id IS NULL THEN
+        RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', 'group roles', array_to_string(s.group_space_roles, ' '),
+                                             NULL, 'create');
+        IF apply THEN
+            a := qlikcloud.qlik_create_space_assignment(t.hostname, t.managed_space_id, t.group_id, s.group_space_roles);
+        END IF;
+    ELSIF NOT qlikcloud.qlik_same_set(a.roles, s.group_space_roles) THEN
+        RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', 'group roles', array_to_string(s.group_space_roles, ' '),
+                                             array_to_string(a.roles, ' '), 'update');
+        IF apply THEN
+            a := qlikcloud.qlik_update_space_assignment(t.hostname, t.managed_space_id, a.id, s.group_space_roles);
+        END IF;
+    END IF;
+    IF apply THEN
+        UPDATE qlikcloud.managed_tenants m SET group_assignment_id = a.id WHERE m.customer_key = t.customer_key;
+        RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', NULL, NULL, 'group assignment ' || a.id, 'recorded');
+    END IF;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Drift: what reconcile would change, nothing changed
+------------------------------------------------------------------------------
+CREATE FUNCTION qlikcloud.qlik_drift(of_customer text DEFAULT NULL, of_profile text DEFAULT NULL)
+RETURNS TABLE (customer_key text, profile text, aspect text, item text, desired text, actual text, action text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t qlikcloud.managed_tenants;
+    s qlikcloud.workflow_settings;
+    a text;
+    d qlikcloud.drift;
+    st text; msg text;
+BEGIN
+    FOR t IN SELECT * FROM qlikcloud.managed_tenants m
+             WHERE m.tenant_id IS NOT NULL AND m.state IN ('ready', 'provisioning')
+               AND ($1 IS NULL OR m.customer_key = $1) AND ($2 IS NULL OR m.profile = $2)
+             ORDER BY m.customer_key LOOP
+        s := qlikcloud.qlik_profile_settings(t.profile);
+        FOREACH a IN ARRAY qlikcloud.qlik_aspects() LOOP
+            BEGIN
+                FOR d IN EXECUTE format('SELECT * FROM qlikcloud.%I($1, $2, false, false)', 'qlik_aspect_' || a)
+                         USING t, s LOOP
+                    RETURN QUERY SELECT t.customer_key, t.profile, d.aspect, d.item, d.desired, d.actual, d.action;
+                END LOOP;
+            EXCEPTION WHEN OTHERS THEN
+                -- One tenant that cannot be read does not hide the others.
+                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+                RETURN QUERY SELECT t.customer_key, t.profile, a, NULL::text, NULL::text, st || ': ' || msg, 'error'::text;
+            END;
+        END LOOP;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_drift(text, text) IS
+'Per tenant (ready or provisioning; of_customer or of_profile only, if given) and aspect, each difference between what the tenant has in Qlik and what the settings and the registry want: desired and actual values, and the action reconcile would take (create, update, delete). Reads Qlik, changes nothing. A tenant that cannot be read gives a row with action error and the SQLSTATE and message in actual. No row: in line.';
+
+CREATE VIEW qlikcloud.tenant_drift AS
+    SELECT * FROM qlikcloud.qlik_drift();
+COMMENT ON VIEW qlikcloud.tenant_drift IS
+'qlik_drift() for every tenant: what reconcile would change (reads every tenant in Qlik when queried; qlik_drift(customer_key) reads one).';
+REVOKE ALL ON qlikcloud.tenant_drift FROM PUBLIC;
+GRANT SELECT ON qlikcloud.tenant_drift TO qlikcloud_user;
+
+-- Reconcile every tenant of a profile (the runners do it, after commit).
+CREATE FUNCTION qlikcloud.qlik_reconcile_profile(profile text DEFAULT 'default', aspects text[] DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n integer := 0;
+    key text;
+    bad text;
+BEGIN
+    PERFORM qlikcloud.qlik_profile_settings(profile);
+    SELECT string_agg(a, ', ') INTO bad FROM unnest(aspects) AS a WHERE NOT a = ANY (qlikcloud.qlik_aspects());
+    IF bad IS NOT NULL OR cardinality(aspects) = 0 THEN
+        RAISE EXCEPTION 'unknown aspect: %', coalesce(bad, '{}') USING ERRCODE = '22023',
+            HINT = 'Aspects: ' || array_to_string(qlikcloud.qlik_aspects(), ', ') || ' (NULL: all).';
+    END IF;
+    FOR key IN SELECT m.customer_key FROM qlikcloud.managed_tenants m
+               WHERE m.profile = $1 AND m.tenant_id IS NOT NULL AND m.state IN ('ready', 'provisioning')
+               ORDER BY m.customer_key LOOP
+        PERFORM qlikcloud.qlik_enqueue('reconcile', key,
+                                       jsonb_strip_nulls(jsonb_build_object('aspects', to_jsonb(aspects))));
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_reconcile_profile(text, text[]) IS
+'Queues a reconcile job for every tenant of the profile (ready or provisioning), of the aspects given (NULL: all): runners make each tenant match the settings, changing only what differs. Returns how many were queued.';
+
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_admin(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect admin: the customer''s admin user (admin_subject, else admin_email; else the admin source''s first user) with admin_role and its name; created if missing, else its role added and its name changed.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_tenant_settings(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect tenant_settings: group settings (auto_create_groups, sync_idp_groups) and license settings (auto_assign_professional, auto_assign_analyzer); only the differing ones changed.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_web_integration(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect web_integration: the web integration (the one recorded, else the oldest named web_integration_name) allowing exactly web_integration_origins; created if missing, else its name and origins changed by a PATCH. NULL origins: not managed.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_csp_origins(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect csp_origins: every origin of csp_origins in the tenant''s Content Security Policy with frameAncestors (created, or given the directive); entries this aspect made for origins no longer listed are deleted. NULL: not managed.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_identity_provider(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect identity_provider: one JWT identity provider of jwt_issuer per key wanted (jwt_key_id, and jwt_previous_key_id until jwt_previous_key_until), created first; then providers of the issuer (or the one recorded) holding no wanted key are deleted. NULL issuer: not managed.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_group(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect group: the group group_name, created if missing (a new name is a new group). NULL: none.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_spaces(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect spaces: the managed space managed_space_name and the shared space dev_space_name, the ones recorded renamed if their names changed, created if missing.';
+COMMENT ON FUNCTION qlikcloud.qlik_aspect_space_assignment(qlikcloud.managed_tenants, qlikcloud.workflow_settings, boolean, boolean) IS
+'Aspect space_assignment: the recorded group holds exactly group_space_roles in the managed space; created if missing, else its roles replaced.';
+
+-- Jobs: the reconcile workflow; the customer trigger follows the admin.
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_workflow_steps(workflow text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        -- Onboarding and reactivating are one: whatever is missing is done.
+        WHEN workflow IN ('onboard', 'reactivate') THEN ARRAY['register', 'reactivate', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias',
+                                     'add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                     'group', 'spaces', 'space_assignment', 'stage_app', 'publish_app',
+                                     'reload_app', 'mark_ready']
+        WHEN workflow = 'create_tenant' THEN ARRAY['register', 'preflight', 'tenant_intent', 'create_tenant', 'set_alias']
+        WHEN workflow = 'add_admin' THEN ARRAY['add_admin']
+        WHEN workflow = 'configure' THEN ARRAY['tenant_settings', 'web_integration', 'identity_provider', 'group',
+                                    'spaces', 'space_assignment']
+        -- A tenant deployed before gets the template's current version; the
+        -- published app is then reloaded (reload_after_deploy).
+        WHEN workflow = 'deploy_app' THEN ARRAY['stage_app', 'publish_app', 'stage_version', 'publish_version',
+                                     'reload_app']
+        WHEN workflow = 'deploy_version' THEN ARRAY['stage_version', 'publish_version', 'reload_app']
+        WHEN workflow = 'set_variables' THEN ARRAY['record_variables']
+        WHEN workflow = 'offboard' THEN ARRAY['deactivate']
+        WHEN workflow = 'sync' THEN ARRAY['sync']
+        -- The configuration steps again, every aspect compared with Qlik.
+        WHEN workflow = 'reconcile' THEN ARRAY['add_admin', 'tenant_settings', 'web_integration', 'identity_provider',
+                                               'group', 'spaces', 'space_assignment']
+    END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_enqueue(workflow text, customer_key text, args jsonb DEFAULT '{}',
+                                       run_after timestamptz DEFAULT pg_catalog.now())
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last qlikcloud.jobs;
+    id bigint;
+BEGIN
+    IF qlikcloud.qlik_workflow_steps($1) IS NULL THEN
+        RAISE EXCEPTION 'unknown workflow "%"', $1 USING ERRCODE = '22023',
+            HINT = 'One of onboard, create_tenant, add_admin, configure, deploy_app, offboard, reactivate, sync, deploy_version, set_variables, reconcile.';
+    END IF;
+    IF $1 = 'reconcile' THEN
+        args := coalesce(args, '{}') || '{"reconcile": true}';
+    END IF;
+    IF $2 IS NULL AND $1 <> 'sync' THEN
+        RAISE EXCEPTION 'customer_key must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    -- The customer's newest unfinished job: if it is this workflow, not
+    -- started yet, it is enough.
+    SELECT * INTO last FROM qlikcloud.jobs j
+    WHERE j.customer_key IS NOT DISTINCT FROM $2 AND j.state IN ('queued', 'running')
+    ORDER BY j.id DESC LIMIT 1;
+    -- An offboarding that supersedes an onboarding not running, before its
+    -- tenant creation started: nothing was created, so nothing is: the
+    -- onboarding is cancelled (and so is the customer, if registered).
+    IF $1 = 'offboard' AND last.workflow IN ('onboard', 'create_tenant') AND last.state = 'queued'
+       AND NOT EXISTS (SELECT FROM qlikcloud.managed_tenants m
+                       WHERE m.customer_key = $2 AND (m.tenant_id IS NOT NULL OR m.create_intent_at IS NOT NULL))
+    THEN
+        UPDATE qlikcloud.jobs j
+        SET state = 'cancelled', finished_at = clock_timestamp(),
+            last_error = format('superseded by an offboarding before it created anything (%s attempts)', j.attempts)
+        WHERE j.id = last.id;
+        UPDATE qlikcloud.managed_tenants m SET state = 'cancelled' WHERE m.customer_key = $2;
+        RETURN last.id;
+    END IF;
+    IF last.workflow = $1 AND last.state = 'queued' THEN
+        UPDATE qlikcloud.jobs j SET args = j.args || coalesce($3, '{}'), run_after = least(j.run_after, $4)
+        WHERE j.id = last.id;
+        RETURN last.id;
+    END IF;
+    INSERT INTO qlikcloud.jobs AS j (workflow, customer_key, args, run_after)
+    VALUES ($1, $2, coalesce($3, '{}'), coalesce($4, now()))
+    RETURNING j.id INTO id;
+    RETURN id;
+END
+$$;
+CREATE OR REPLACE FUNCTION qlikcloud.qlik_customer_trigger()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    key_column text := TG_ARGV[0];
+    churn_column text := nullif(TG_ARGV[1], '');
+    key text;
+    args jsonb := '{}';
+    arg text;
+    col text;
+    value text;
+    is_churned boolean := false;
+    was_churned boolean := false;
+    vars jsonb;                     -- variable:NAME=column arguments, if any
+    old_vars jsonb;
+    old_admin jsonb;                -- admin_*=column arguments, before an UPDATE
+BEGIN
+    PERFORM qlikcloud_internal.check_customer_trigger(TG_RELID, TG_WHEN = 'AFTER' AND TG_LEVEL = 'ROW', TG_ARGV);
+    IF TG_OP = 'DELETE' THEN
+        key := (qlikcloud_internal.column_text(TG_RELID, key_column, OLD)).value;
+    ELSE
+        key := (qlikcloud_internal.column_text(TG_RELID, key_column, NEW)).value;
+    END IF;
+    IF churn_column IS NOT NULL THEN
+        IF TG_OP <> 'DELETE' THEN is_churned := qlikcloud_internal.churned(TG_RELID, churn_column, NEW); END IF;
+        IF TG_OP <> 'INSERT' THEN was_churned := qlikcloud_internal.churned(TG_RELID, churn_column, OLD); END IF;
+    END IF;
+    -- More arguments: 'argument=column'.
+    FOR i IN 2 .. TG_NARGS - 1 LOOP
+        arg := split_part(TG_ARGV[i], '=', 1);
+        col := substr(TG_ARGV[i], length(arg) + 2);
+        IF TG_OP = 'DELETE' THEN
+            value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+        ELSE
+            value := (qlikcloud_internal.column_text(TG_RELID, col, NEW)).value;
+        END IF;
+        IF arg LIKE 'variable:%' THEN
+            -- A NULL value: the variable is left out (the script's own value holds).
+            vars := coalesce(vars, '{}') || CASE WHEN value IS NULL THEN '{}'
+                                                 ELSE jsonb_build_object(substr(arg, 10), value) END;
+            IF TG_OP = 'UPDATE' THEN
+                value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+                old_vars := coalesce(old_vars, '{}') || CASE WHEN value IS NULL THEN '{}'
+                                                             ELSE jsonb_build_object(substr(arg, 10), value) END;
+            END IF;
+        ELSIF value IS NOT NULL THEN
+            args := args || jsonb_build_object(arg, value);
+        END IF;
+        IF TG_OP = 'UPDATE' AND arg IN ('admin_subject', 'admin_name', 'admin_email') THEN
+            value := (qlikcloud_internal.column_text(TG_RELID, col, OLD)).value;
+            IF value IS NOT NULL THEN
+                old_admin := coalesce(old_admin, '{}') || jsonb_build_object(arg, value);
+            END IF;
+        END IF;
+    END LOOP;
+    IF vars IS NOT NULL THEN
+        args := args || jsonb_build_object('variables', vars);
+    END IF;
+    IF key IS NULL THEN
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' AND NOT is_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('onboard', key, args);
+    ELSIF TG_OP = 'DELETE' AND NOT was_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
+    ELSIF TG_OP = 'UPDATE' AND is_churned AND NOT was_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('offboard', key, args);
+    ELSIF TG_OP = 'UPDATE' AND was_churned AND NOT is_churned THEN
+        PERFORM qlikcloud.qlik_enqueue('reactivate', key, args);
+    ELSIF TG_OP = 'UPDATE' AND NOT is_churned THEN
+        IF vars IS DISTINCT FROM old_vars THEN
+            -- Changed variables: an onboarding still queued takes them, and the
+            -- registry records them after whatever job is ahead (set_variables).
+            UPDATE qlikcloud.jobs j SET args = j.args || jsonb_build_object('variables', vars)
+            WHERE j.customer_key = key AND j.state = 'queued' AND j.workflow IN ('onboard', 'reactivate');
+            PERFORM qlikcloud.qlik_enqueue('set_variables', key, jsonb_build_object('variables', vars));
+        END IF;
+        -- The tenant admin follows the customer (qlik_admin_changed).
+        IF (SELECT jsonb_object_agg(e.k, e.v) FROM jsonb_each(args) AS e (k, v)
+            WHERE e.k IN ('admin_subject', 'admin_name', 'admin_email')) IS DISTINCT FROM old_admin THEN
+            PERFORM qlikcloud.qlik_admin_changed(key, args);
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION qlikcloud.qlik_admin_changed(customer_key text, args jsonb)
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    admin jsonb := jsonb_strip_nulls(jsonb_build_object(
+        'admin_subject', args->'admin_subject', 'admin_name', args->'admin_name', 'admin_email', args->'admin_email'));
+    has_tenant boolean;
+    job bigint;
+BEGIN
+    IF admin = '{}' THEN
+        RETURN NULL;                    -- the admin source's first user: nothing follows
+    END IF;
+    UPDATE qlikcloud.managed_tenants m
+    SET admin_subject = coalesce(admin->>'admin_subject', admin->>'admin_email'),
+        admin_name = coalesce(admin->>'admin_name', admin->>'admin_email'),
+        admin_email = admin->>'admin_email'
+    WHERE m.customer_key = $1
+    RETURNING m.tenant_id IS NOT NULL AND m.state IN ('ready', 'provisioning') INTO has_tenant;
+    IF has_tenant THEN
+        RETURN qlikcloud.qlik_enqueue('reconcile', $1, '{"aspects": ["admin"]}');
+    END IF;
+    UPDATE qlikcloud.jobs j SET args = j.args || admin
+    WHERE j.customer_key = $1 AND j.workflow IN ('onboard', 'reactivate') AND j.state = 'queued'
+    RETURNING j.id INTO job;
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_admin_changed(text, jsonb) IS
+'The customer''s admin changed (args admin_subject, admin_name, admin_email; the subject is the email when not given): records it in the registry and queues a reconcile of the admin aspect (the user created, or given the admin role and its name), or, before the tenant exists, gives it to the queued onboarding. Returns the job. qlik_customer_trigger calls it when an admin column changes.';
+
+COMMENT ON FUNCTION qlikcloud.qlik_customer_trigger() IS
+'Trigger function for your customers table: AFTER INSERT OR DELETE OR UPDATE, FOR EACH ROW, arguments: the key column, the churn flag column ('''' for none), then argument=column pairs (profile, alias_hostname, admin_subject, admin_name, admin_email, purge_after_days, and variable:NAME for a reload-time variable of the published app, at most 20); checked when attached (columns that exist, of types whose output runs no less privileged role''s code: built-in, of extensions such as citext, domains). Insert queues onboard, delete or churn queues offboard, churn cleared queues reactivate, a variable column changed (list it in UPDATE OF) queues set_variables, a changed admin column a reconcile of the admin (qlik_admin_changed). It only queues a job (qlikcloud.jobs) in the same transaction: Qlik is called by the runners, after commit.';
+
+CREATE PROCEDURE qlikcloud.qlik_reconcile(customer_key text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM qlikcloud.qlik_assert_can_commit('qlikcloud.qlik_reconcile');
+    CALL qlikcloud.qlik_run_workflow('reconcile', customer_key);
+END
+$$;
+COMMENT ON PROCEDURE qlikcloud.qlik_reconcile(text) IS
+'Makes the customer''s tenant match the settings now: every aspect read from Qlik, compared, and only what differs changed (qlik_drift shows it first). qlik_reconcile_profile queues it for every tenant of a profile.';
+
+REVOKE ALL ON PROCEDURE qlikcloud.qlik_reconcile(text) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE qlikcloud.qlik_reconcile(text) TO qlikcloud_user;
+-- New functions' privileges, as 99_privileges.sql gives them.
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'qlikcloud'::regnamespace
+             AND p.prokind = 'f' AND p.proname = ANY (ARRAY[
+                 'qlik_update_user', 'qlik_get_web_integration', 'qlik_update_web_integration',
+                 'qlik_delete_identity_provider', 'qlik_update_space', 'qlik_update_space_assignment',
+                 'qlik_csp_directives', 'qlik_create_csp_origin', 'qlik_list_csp_origins', 'qlik_get_csp_origin',
+                 'qlik_update_csp_origin', 'qlik_delete_csp_origin', 'qlik_aspects', 'qlik_current_attempt',
+                 'qlik_drift_row', 'qlik_recorded', 'qlik_same_set', 'qlik_converge', 'qlik_aspect_admin',
+                 'qlik_aspect_tenant_settings', 'qlik_aspect_web_integration', 'qlik_aspect_csp_origins',
+                 'qlik_aspect_identity_provider', 'qlik_aspect_group', 'qlik_aspect_spaces',
+                 'qlik_aspect_space_assignment', 'qlik_drift', 'qlik_reconcile_profile', 'qlik_admin_changed'])
+    LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO qlikcloud_user', f);
+    END LOOP;
+END
+$$;
