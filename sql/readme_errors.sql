@@ -99,7 +99,7 @@ SELECT count(*) AS jobs_queued FROM qlikcloud.jobs;
 CALL qlikcloud.qlik_onboard('e-profile', profile => 'nosuch');
 -- A job done after a failed attempt keeps no error; its history does.
 SET qlikcloud.max_attempts = 1;
-\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"GET","kind":"status","status":503,"count":1}' >/dev/null
+\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"POST","kind":"status","status":503,"count":1}' >/dev/null
 \set VERBOSITY terse
 CALL qlikcloud.qlik_onboard('e-retry');
 SELECT state, last_sqlstate FROM qlikcloud.jobs WHERE customer_key = 'e-retry';

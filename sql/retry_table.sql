@@ -28,11 +28,11 @@ TRUNCATE qlikcloud.jobs, qlikcloud.managed_tenants, qlikcloud.template_versions,
 DELETE FROM qlikcloud.workflow_settings;
 INSERT INTO qlikcloud.workflow_settings (license_source, web_integration_origins)
 VALUES ('source.us.qlikcloud.com', '{https://app.example.com}');
--- The three customers' web-integration lookups answer, in turn: malformed
+-- The three customers' web-integration creations answer, in turn: malformed
 -- JSON, 2 MB, a 400.
-\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"GET","kind":"malformed","count":1}' >/dev/null
-\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"GET","kind":"huge","size":2097152,"count":1}' >/dev/null
-\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"GET","kind":"status","status":400,"count":1}' >/dev/null
+\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"POST","kind":"malformed","count":1}' >/dev/null
+\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"POST","kind":"huge","size":2097152,"count":1}' >/dev/null
+\! $FAKECTL POST /faults '{"path":"/api/v1/web-integrations","method":"POST","kind":"status","status":400,"count":1}' >/dev/null
 SELECT count(qlikcloud.qlik_enqueue('onboard', c)) AS queued FROM unnest(ARRAY['r1', 'r2', 'r3']) AS c;
 CALL qlikcloud.qlik_run_jobs(retry_delay => '1 hour');
 SELECT j.customer_key, j.state, j.attempts, j.last_sqlstate, m.state AS customer_state, m.failed_step
