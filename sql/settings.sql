@@ -49,6 +49,14 @@ SELECT qt.try_settings(jsonb_build_object('jwt_issuer', 'https://app.example.com
 SELECT qt.try_settings(jsonb_build_object('jwt_issuer', 'https://app.example.com', 'jwt_key_id', 'k',
                                           'jwt_public_key', :'pem')) AS real_key;
 DELETE FROM qlikcloud.workflow_settings;
+SELECT qt.try_settings(jsonb_build_object('jwt_issuer', 'https://app.example.com', 'jwt_key_id', 'k',
+                                          'jwt_public_key', :'pem', 'jwt_previous_key_id', 'k',
+                                          'jwt_previous_public_key', :'pem')) AS previous_key_of_the_same_id;
+SELECT qt.try_settings(jsonb_build_object('jwt_issuer', 'https://app.example.com', 'jwt_key_id', 'k',
+                                          'jwt_public_key', :'pem', 'jwt_previous_key_id', 'k0')) AS previous_key_without_its_pem;
+SELECT qt.try_settings('{"csp_origins": ["https://app.example.com/embed"]}') AS csp_origin_with_a_path;
+SELECT qt.try_settings('{"csp_origins": ["https://*.example.com", "wss://app.example.com:8443"]}') AS csp_origins_ok;
+DELETE FROM qlikcloud.workflow_settings;
 SELECT qt.try_settings('{"license_source": "nowhere.example.com"}') AS license_source_without_credential;
 SELECT qt.try_settings('{"template_source": "templates.eu2.example.com", "template_app_name": "X"}') AS template_source_without_credential;
 SELECT qt.try_settings('{"admin_source": "acme"}') AS admin_source_by_credential_name;

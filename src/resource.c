@@ -331,6 +331,27 @@ qb_raw(QlikBody *b, const char *key, const char *json)
 	appendStringInfoString(&b->buf, json);
 }
 
+/*
+ * A JSON Patch operation: qb_patch_open writes its op and path and leaves the
+ * object open for the caller's "value" (closed with qb_close(b, '}'));
+ * qb_patch_string is the whole operation for a string value.
+ */
+void
+qb_patch_open(QlikBody *b, const char *op, const char *path)
+{
+	qb_open(b, NULL, '{');
+	qb_string(b, "op", op);
+	qb_string(b, "path", path);
+}
+
+void
+qb_patch_string(QlikBody *b, const char *op, const char *path, const char *value)
+{
+	qb_patch_open(b, op, path);
+	qb_string(b, "value", value);
+	qb_close(b, '}');
+}
+
 void
 qb_string_list(QlikBody *b, const char *key, List *values)
 {

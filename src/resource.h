@@ -50,6 +50,9 @@ extern void qb_bool(QlikBody *b, const char *key, bool value);
 extern void qb_int(QlikBody *b, const char *key, int64 value);
 extern void qb_raw(QlikBody *b, const char *key, const char *json);
 extern void qb_string_list(QlikBody *b, const char *key, List *values);
+/* JSON Patch operations, in a body begun with '[': {"op", "path", "value"} */
+extern void qb_patch_open(QlikBody *b, const char *op, const char *path);
+extern void qb_patch_string(QlikBody *b, const char *op, const char *path, const char *value);
 extern void qb_refs(QlikBody *b, const char *key, List *ids, const char *ids_name,
 					List *names, const char *names_name);
 

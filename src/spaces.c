@@ -313,21 +313,9 @@ qlik_update_space(PG_FUNCTION_ARGS)
 
 	qb_begin(&b, '[');
 	if (name != NULL)
-	{
-		qb_open(&b, NULL, '{');
-		qb_string(&b, "op", "replace");
-		qb_string(&b, "path", "/name");
-		qb_string(&b, "value", name);
-		qb_close(&b, '}');
-	}
+		qb_patch_string(&b, "replace", "/name", name);
 	if (description != NULL)
-	{
-		qb_open(&b, NULL, '{');
-		qb_string(&b, "op", "replace");
-		qb_string(&b, "path", "/description");
-		qb_string(&b, "value", description);
-		qb_close(&b, '}');
-	}
+		qb_patch_string(&b, "replace", "/description", description);
 	PG_RETURN_DATUM(qlik_object_result(fcinfo,
 									   qlik_json_call(host, "PATCH", space_path(id), qb_end(&b), NIL, NULL),
 									   space_fields));

@@ -135,24 +135,6 @@ qlik_create_user(PG_FUNCTION_ARGS)
 									   user_fields));
 }
 
-/* One JSON Patch operation of a user PATCH. */
-static void
-user_op(QlikBody *b, const char *op, const char *path, const char *value, bool by_name)
-{
-	qb_open(b, NULL, '{');
-	qb_string(b, "op", op);
-	qb_string(b, "path", path);
-	if (by_name)
-	{
-		qb_open(b, "value", '{');
-		qb_string(b, "name", value);
-		qb_close(b, '}');
-	}
-	else
-		qb_string(b, "value", value);
-	qb_close(b, '}');
-}
-
 /*
  * PATCH /api/v1/users/{userId} (JSONPatchArray): "replace" of /name and
  * /status (active or disabled), an "add" to /assignedRoles/- for each of
@@ -182,11 +164,17 @@ qlik_update_user(PG_FUNCTION_ARGS)
 
 	qb_begin(&b, '[');
 	if (name != NULL)
-		user_op(&b, "replace", "/name", name, false);
+		qb_patch_string(&b, "replace", "/name", name);
 	if (status != NULL)
-		user_op(&b, "replace", "/status", status, false);
+		qb_patch_string(&b, "replace", "/status", status);
 	foreach(lc, add_roles)
-		user_op(&b, "add", "/assignedRoles/-", lfirst(lc), true);
+	{
+		qb_patch_open(&b, "add", "/assignedRoles/-");
+		qb_open(&b, "value", '{');
+		qb_string(&b, "name", lfirst(lc));
+		qb_close(&b, '}');
+		qb_close(&b, '}');
+	}
 	(void) qlik_json_call(host, "PATCH", path, qb_end(&b), NIL, NULL);
 	PG_RETURN_DATUM(qlik_object_result(fcinfo,
 									   qlik_json_call(host, "GET", path, NULL, NIL, NULL),

@@ -189,18 +189,10 @@ qlik_update_web_integration(PG_FUNCTION_ARGS)
 
 	qb_begin(&b, '[');
 	if (name != NULL)
-	{
-		qb_open(&b, NULL, '{');
-		qb_string(&b, "op", "replace");
-		qb_string(&b, "path", "/name");
-		qb_string(&b, "value", name);
-		qb_close(&b, '}');
-	}
+		qb_patch_string(&b, "replace", "/name", name);
 	if (!PG_ARGISNULL(3))
 	{
-		qb_open(&b, NULL, '{');
-		qb_string(&b, "op", "replace");
-		qb_string(&b, "path", "/validOrigins");
+		qb_patch_open(&b, "replace", "/validOrigins");
 		qb_string_list(&b, "value", origins);
 		qb_close(&b, '}');
 	}

@@ -316,6 +316,7 @@ DECLARE
     bad text;
     problem text;
     src record;
+    chk record;
 BEGIN
     IF NOT NEW.region = ANY (qlikcloud.qlik_regions()) THEN
         RAISE EXCEPTION 'workflow_settings.region: unknown region "%"', NEW.region
@@ -329,22 +330,24 @@ BEGIN
             USING ERRCODE = '23514', COLUMN = 'group_space_roles', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
                   DETAIL = 'Expected one or more of ' || array_to_string(qlikcloud.qlik_space_roles('managed'), ', ') || '.';
     END IF;
-    SELECT string_agg(format('"%s"', o), ', ') INTO bad
-    FROM unnest(NEW.web_integration_origins) AS o
-    WHERE o IS NULL OR o !~* '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
-    IF bad IS NOT NULL OR cardinality(NEW.web_integration_origins) = 0 THEN
-        RAISE EXCEPTION 'workflow_settings.web_integration_origins: % is not an origin', coalesce(bad, '{}')
-            USING ERRCODE = '23514', COLUMN = 'web_integration_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
-                  DETAIL = 'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).';
-    END IF;
-    SELECT string_agg(format('"%s"', o), ', ') INTO bad
-    FROM unnest(NEW.csp_origins) AS o
-    WHERE o IS NULL OR o !~* '^(https?|wss?)://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
-    IF bad IS NOT NULL OR cardinality(NEW.csp_origins) = 0 THEN
-        RAISE EXCEPTION 'workflow_settings.csp_origins: % is not an origin', coalesce(bad, '{}')
-            USING ERRCODE = '23514', COLUMN = 'csp_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
-                  DETAIL = 'Expected origins such as https://app.example.com or https://*.example.com: a scheme and a host name, a port if any, no path, no trailing slash (NULL: CSP origins not managed).';
-    END IF;
+    -- Lists of origins: the web integration's, and those of the CSP.
+    FOR chk IN SELECT * FROM (VALUES
+            ('web_integration_origins', NEW.web_integration_origins,
+             '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$',
+             'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).'),
+            ('csp_origins', NEW.csp_origins,
+             '^(https?|wss?)://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$',
+             'Expected origins such as https://app.example.com or https://*.example.com: a scheme and a host name, a port if any, no path, no trailing slash (NULL: CSP origins not managed).'))
+            AS v (col, origins, pattern, detail)
+    LOOP
+        SELECT string_agg(format('"%s"', o), ', ') INTO bad
+        FROM unnest(chk.origins) AS o WHERE o IS NULL OR o !~* chk.pattern;
+        IF bad IS NOT NULL OR cardinality(chk.origins) = 0 THEN
+            RAISE EXCEPTION 'workflow_settings.%: % is not an origin', chk.col, coalesce(bad, '{}')
+                USING ERRCODE = '23514', COLUMN = chk.col, TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                      DETAIL = chk.detail;
+        END IF;
+    END LOOP;
     -- A new JWT key: the old one stays valid for jwt_key_grace (its identity
     -- provider kept beside the new one's), unless the previous key is given.
     IF TG_OP = 'UPDATE' AND NEW.jwt_key_id IS DISTINCT FROM OLD.jwt_key_id AND OLD.jwt_key_id IS NOT NULL

@@ -7,8 +7,8 @@
 -- was created by the job attempt running now, so it holds nothing of ours
 -- yet), compares it with what the settings and the registry want, and
 -- returns one row per difference (qlikcloud.drift). With apply it also
--- changes the difference and records the result in the registry, and ends
--- with a row of action 'recorded' whose actual is the step's note.
+-- changes the difference; it ends with qlik_recorded, which (with apply)
+-- records the result in the registry and gives the step's note.
 --
 -- qlik_converge is the one runner of aspects: it locks the customer, skips
 -- in an onboarding the aspects converged before, decides freshness, runs
@@ -50,6 +50,27 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION qlikcloud.qlik_drift_row(text, text, text, text, text) IS
 'A qlikcloud.drift row; an aspect function returns one per difference, and with apply one of action ''recorded'' whose actual is its note.';
+
+-- What an aspect recorded: with apply, the registry columns in changes
+-- (column names of qlikcloud.managed_tenants, values cast to their types)
+-- set for the customer; the note of action 'recorded' the runner reports.
+CREATE FUNCTION qlikcloud.qlik_recorded(t qlikcloud.managed_tenants, apply boolean, aspect text,
+                                        changes jsonb, note text)
+RETURNS qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF apply AND changes <> '{}' THEN
+        EXECUTE format('UPDATE qlikcloud.managed_tenants m SET %s
+                        FROM jsonb_populate_record(NULL::qlikcloud.managed_tenants, $1) AS r
+                        WHERE m.customer_key = $2',
+                       (SELECT string_agg(format('%I = r.%I', k, k), ', ') FROM jsonb_object_keys(changes) AS k))
+            USING changes, t.customer_key;
+    END IF;
+    RETURN qlikcloud.qlik_drift_row(aspect, NULL, NULL, note, 'recorded');
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_recorded(qlikcloud.managed_tenants, boolean, text, jsonb, text) IS
+'What an aspect function returns last: with apply, sets the customer''s registry columns named in changes (values cast to the columns'' types); a qlikcloud.drift row of action ''recorded'' whose actual is the note.';
 
 -- Two lists the same as sets (order and repeats aside).
 CREATE FUNCTION qlikcloud.qlik_same_set(a text[], b text[])
@@ -150,14 +171,10 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m
-        SET admin_user_id = admin.id, admin_subject = subject, admin_name = name, admin_email = email,
-            admin_added_at = coalesce(m.admin_added_at, pg_catalog.now())
-        WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('admin', NULL, NULL,
-                                             'admin ' || admin.id || ' (' || coalesce(email, subject) || ')', 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'admin',
+        jsonb_build_object('admin_user_id', admin.id, 'admin_subject', subject, 'admin_name', name,
+                           'admin_email', email, 'admin_added_at', coalesce(t.admin_added_at, pg_catalog.now())),
+        'admin ' || admin.id || ' (' || coalesce(email, subject) || ')');
 END
 $$;
 
@@ -205,10 +222,9 @@ BEGIN
             PERFORM qlikcloud.qlik_update_license_settings(t.hostname, auto_assign_professional => s.auto_assign_professional,
                                                            auto_assign_analyzer => s.auto_assign_analyzer);
         END IF;
-        UPDATE qlikcloud.managed_tenants m SET configured_at = coalesce(m.configured_at, pg_catalog.now())
-        WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('tenant_settings', NULL, NULL, 'group and license settings', 'recorded');
     END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'tenant_settings',
+        jsonb_build_object('configured_at', coalesce(t.configured_at, pg_catalog.now())), 'group and license settings');
 END
 $$;
 
@@ -224,9 +240,7 @@ DECLARE
     same_origins boolean;
 BEGIN
     IF s.web_integration_origins IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('web_integration', NULL, NULL, 'no web integration configured', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'web_integration', '{}', 'no web integration configured');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -253,10 +267,8 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET web_integration_id = w.id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('web_integration', NULL, NULL, 'web integration ' || w.id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'web_integration', jsonb_build_object('web_integration_id', w.id),
+                                        'web integration ' || w.id);
 END
 $$;
 
@@ -306,10 +318,8 @@ BEGIN
             PERFORM qlikcloud.qlik_delete_csp_origin(t.hostname, c.id);
         END IF;
     END LOOP;
-    IF apply THEN
-        RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', NULL, NULL,
-                                             format('CSP origins %s', array_to_string(s.csp_origins, ' ')), 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'csp_origins', '{}',
+                                        format('CSP origins %s', array_to_string(s.csp_origins, ' ')));
 END
 $$;
 
@@ -332,9 +342,7 @@ DECLARE
     current_id text;
 BEGIN
     IF s.jwt_issuer IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', NULL, NULL, 'no identity provider configured', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'identity_provider', '{}', 'no identity provider configured');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -374,10 +382,8 @@ BEGIN
             PERFORM qlikcloud.qlik_delete_identity_provider(t.hostname, i.id);
         END IF;
     END LOOP;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET identity_provider_id = current_id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', NULL, NULL, 'identity provider ' || current_id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'identity_provider', jsonb_build_object('identity_provider_id', current_id),
+                                        'identity provider ' || current_id);
 END
 $$;
 
@@ -391,9 +397,7 @@ DECLARE
     id text;
 BEGIN
     IF s.group_name IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('group', NULL, NULL, 'no group configured', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'group', '{}', 'no group configured');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -407,10 +411,7 @@ BEGIN
             id := (qlikcloud.qlik_create_group(t.hostname, s.group_name)).id;
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET group_id = id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('group', NULL, NULL, 'group ' || id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'group', jsonb_build_object('group_id', id), 'group ' || id);
 END
 $$;
 
@@ -458,12 +459,9 @@ BEGIN
         END IF;
         ids := ids || sp.id;
     END LOOP;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET managed_space_id = ids[1], dev_space_id = ids[2]
-        WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('spaces', NULL, NULL,
-                                             format('spaces %s, %s', coalesce(ids[1], '-'), coalesce(ids[2], '-')), 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'spaces',
+                                        jsonb_build_object('managed_space_id', ids[1], 'dev_space_id', ids[2]),
+                                        format('spaces %s, %s', coalesce(ids[1], '-'), coalesce(ids[2], '-')));
 END
 $$;
 
@@ -476,9 +474,7 @@ DECLARE
     a qlikcloud.space_assignment;
 BEGIN
     IF t.group_id IS NULL OR t.managed_space_id IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', NULL, NULL, 'no group or no managed space', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'space_assignment', '{}', 'no group or no managed space');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -498,10 +494,8 @@ BEGIN
             a := qlikcloud.qlik_update_space_assignment(t.hostname, t.managed_space_id, a.id, s.group_space_roles);
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET group_assignment_id = a.id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', NULL, NULL, 'group assignment ' || a.id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'space_assignment', jsonb_build_object('group_assignment_id', a.id),
+                                        'group assignment ' || a.id);
 END
 $$;
 
@@ -527,6 +521,7 @@ BEGIN
             BEGIN
                 FOR d IN EXECUTE format('SELECT * FROM qlikcloud.%I($1, $2, false, false)', 'qlik_aspect_' || a)
                          USING t, s LOOP
+                    CONTINUE WHEN d.action = 'recorded';
                     RETURN QUERY SELECT t.customer_key, t.profile, d.aspect, d.item, d.desired, d.actual, d.action;
                 END LOOP;
             EXCEPTION WHEN OTHERS THEN

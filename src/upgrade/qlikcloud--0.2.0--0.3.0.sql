@@ -1898,6 +1898,7 @@ DECLARE
     bad text;
     problem text;
     src record;
+    chk record;
 BEGIN
     IF NOT NEW.region = ANY (qlikcloud.qlik_regions()) THEN
         RAISE EXCEPTION 'workflow_settings.region: unknown region "%"', NEW.region
@@ -1911,22 +1912,24 @@ BEGIN
             USING ERRCODE = '23514', COLUMN = 'group_space_roles', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
                   DETAIL = 'Expected one or more of ' || array_to_string(qlikcloud.qlik_space_roles('managed'), ', ') || '.';
     END IF;
-    SELECT string_agg(format('"%s"', o), ', ') INTO bad
-    FROM unnest(NEW.web_integration_origins) AS o
-    WHERE o IS NULL OR o !~* '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
-    IF bad IS NOT NULL OR cardinality(NEW.web_integration_origins) = 0 THEN
-        RAISE EXCEPTION 'workflow_settings.web_integration_origins: % is not an origin', coalesce(bad, '{}')
-            USING ERRCODE = '23514', COLUMN = 'web_integration_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
-                  DETAIL = 'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).';
-    END IF;
-    SELECT string_agg(format('"%s"', o), ', ') INTO bad
-    FROM unnest(NEW.csp_origins) AS o
-    WHERE o IS NULL OR o !~* '^(https?|wss?)://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
-    IF bad IS NOT NULL OR cardinality(NEW.csp_origins) = 0 THEN
-        RAISE EXCEPTION 'workflow_settings.csp_origins: % is not an origin', coalesce(bad, '{}')
-            USING ERRCODE = '23514', COLUMN = 'csp_origins', TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
-                  DETAIL = 'Expected origins such as https://app.example.com or https://*.example.com: a scheme and a host name, a port if any, no path, no trailing slash (NULL: CSP origins not managed).';
-    END IF;
+    -- Lists of origins: the web integration's, and those of the CSP.
+    FOR chk IN SELECT * FROM (VALUES
+            ('web_integration_origins', NEW.web_integration_origins,
+             '^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$',
+             'Expected origins such as https://app.example.com or https://app.example.com:8443: a scheme and a host name, a port if any, no path, no trailing slash (NULL: no web integration).'),
+            ('csp_origins', NEW.csp_origins,
+             '^(https?|wss?)://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$',
+             'Expected origins such as https://app.example.com or https://*.example.com: a scheme and a host name, a port if any, no path, no trailing slash (NULL: CSP origins not managed).'))
+            AS v (col, origins, pattern, detail)
+    LOOP
+        SELECT string_agg(format('"%s"', o), ', ') INTO bad
+        FROM unnest(chk.origins) AS o WHERE o IS NULL OR o !~* chk.pattern;
+        IF bad IS NOT NULL OR cardinality(chk.origins) = 0 THEN
+            RAISE EXCEPTION 'workflow_settings.%: % is not an origin', chk.col, coalesce(bad, '{}')
+                USING ERRCODE = '23514', COLUMN = chk.col, TABLE = 'workflow_settings', SCHEMA = 'qlikcloud',
+                      DETAIL = chk.detail;
+        END IF;
+    END LOOP;
     -- A new JWT key: the old one stays valid for jwt_key_grace (its identity
     -- provider kept beside the new one's), unless the previous key is given.
     IF TG_OP = 'UPDATE' AND NEW.jwt_key_id IS DISTINCT FROM OLD.jwt_key_id AND OLD.jwt_key_id IS NOT NULL
@@ -2104,6 +2107,27 @@ $$;
 COMMENT ON FUNCTION qlikcloud.qlik_drift_row(text, text, text, text, text) IS
 'A qlikcloud.drift row; an aspect function returns one per difference, and with apply one of action ''recorded'' whose actual is its note.';
 
+-- What an aspect recorded: with apply, the registry columns in changes
+-- (column names of qlikcloud.managed_tenants, values cast to their types)
+-- set for the customer; the note of action 'recorded' the runner reports.
+CREATE FUNCTION qlikcloud.qlik_recorded(t qlikcloud.managed_tenants, apply boolean, aspect text,
+                                        changes jsonb, note text)
+RETURNS qlikcloud.drift
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF apply AND changes <> '{}' THEN
+        EXECUTE format('UPDATE qlikcloud.managed_tenants m SET %s
+                        FROM jsonb_populate_record(NULL::qlikcloud.managed_tenants, $1) AS r
+                        WHERE m.customer_key = $2',
+                       (SELECT string_agg(format('%I = r.%I', k, k), ', ') FROM jsonb_object_keys(changes) AS k))
+            USING changes, t.customer_key;
+    END IF;
+    RETURN qlikcloud.qlik_drift_row(aspect, NULL, NULL, note, 'recorded');
+END
+$$;
+COMMENT ON FUNCTION qlikcloud.qlik_recorded(qlikcloud.managed_tenants, boolean, text, jsonb, text) IS
+'What an aspect function returns last: with apply, sets the customer''s registry columns named in changes (values cast to the columns'' types); a qlikcloud.drift row of action ''recorded'' whose actual is the note.';
+
 -- Two lists the same as sets (order and repeats aside).
 CREATE FUNCTION qlikcloud.qlik_same_set(a text[], b text[])
 RETURNS boolean
@@ -2203,14 +2227,10 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m
-        SET admin_user_id = admin.id, admin_subject = subject, admin_name = name, admin_email = email,
-            admin_added_at = coalesce(m.admin_added_at, pg_catalog.now())
-        WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('admin', NULL, NULL,
-                                             'admin ' || admin.id || ' (' || coalesce(email, subject) || ')', 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'admin',
+        jsonb_build_object('admin_user_id', admin.id, 'admin_subject', subject, 'admin_name', name,
+                           'admin_email', email, 'admin_added_at', coalesce(t.admin_added_at, pg_catalog.now())),
+        'admin ' || admin.id || ' (' || coalesce(email, subject) || ')');
 END
 $$;
 
@@ -2258,10 +2278,9 @@ BEGIN
             PERFORM qlikcloud.qlik_update_license_settings(t.hostname, auto_assign_professional => s.auto_assign_professional,
                                                            auto_assign_analyzer => s.auto_assign_analyzer);
         END IF;
-        UPDATE qlikcloud.managed_tenants m SET configured_at = coalesce(m.configured_at, pg_catalog.now())
-        WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('tenant_settings', NULL, NULL, 'group and license settings', 'recorded');
     END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'tenant_settings',
+        jsonb_build_object('configured_at', coalesce(t.configured_at, pg_catalog.now())), 'group and license settings');
 END
 $$;
 
@@ -2277,9 +2296,7 @@ DECLARE
     same_origins boolean;
 BEGIN
     IF s.web_integration_origins IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('web_integration', NULL, NULL, 'no web integration configured', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'web_integration', '{}', 'no web integration configured');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -2306,10 +2323,8 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET web_integration_id = w.id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('web_integration', NULL, NULL, 'web integration ' || w.id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'web_integration', jsonb_build_object('web_integration_id', w.id),
+                                        'web integration ' || w.id);
 END
 $$;
 
@@ -2359,10 +2374,8 @@ BEGIN
             PERFORM qlikcloud.qlik_delete_csp_origin(t.hostname, c.id);
         END IF;
     END LOOP;
-    IF apply THEN
-        RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', NULL, NULL,
-                                             format('CSP origins %s', array_to_string(s.csp_origins, ' ')), 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'csp_origins', '{}',
+                                        format('CSP origins %s', array_to_string(s.csp_origins, ' ')));
 END
 $$;
 
@@ -2385,9 +2398,7 @@ DECLARE
     current_id text;
 BEGIN
     IF s.jwt_issuer IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', NULL, NULL, 'no identity provider configured', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'identity_provider', '{}', 'no identity provider configured');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -2427,10 +2438,8 @@ BEGIN
             PERFORM qlikcloud.qlik_delete_identity_provider(t.hostname, i.id);
         END IF;
     END LOOP;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET identity_provider_id = current_id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('identity_provider', NULL, NULL, 'identity provider ' || current_id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'identity_provider', jsonb_build_object('identity_provider_id', current_id),
+                                        'identity provider ' || current_id);
 END
 $$;
 
@@ -2444,9 +2453,7 @@ DECLARE
     id text;
 BEGIN
     IF s.group_name IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('group', NULL, NULL, 'no group configured', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'group', '{}', 'no group configured');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -2460,10 +2467,7 @@ BEGIN
             id := (qlikcloud.qlik_create_group(t.hostname, s.group_name)).id;
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET group_id = id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('group', NULL, NULL, 'group ' || id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'group', jsonb_build_object('group_id', id), 'group ' || id);
 END
 $$;
 
@@ -2511,12 +2515,9 @@ BEGIN
         END IF;
         ids := ids || sp.id;
     END LOOP;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET managed_space_id = ids[1], dev_space_id = ids[2]
-        WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('spaces', NULL, NULL,
-                                             format('spaces %s, %s', coalesce(ids[1], '-'), coalesce(ids[2], '-')), 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'spaces',
+                                        jsonb_build_object('managed_space_id', ids[1], 'dev_space_id', ids[2]),
+                                        format('spaces %s, %s', coalesce(ids[1], '-'), coalesce(ids[2], '-')));
 END
 $$;
 
@@ -2529,9 +2530,7 @@ DECLARE
     a qlikcloud.space_assignment;
 BEGIN
     IF t.group_id IS NULL OR t.managed_space_id IS NULL THEN
-        IF apply THEN
-            RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', NULL, NULL, 'no group or no managed space', 'recorded');
-        END IF;
+        RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'space_assignment', '{}', 'no group or no managed space');
         RETURN;
     END IF;
     IF NOT fresh THEN
@@ -2551,10 +2550,8 @@ BEGIN
             a := qlikcloud.qlik_update_space_assignment(t.hostname, t.managed_space_id, a.id, s.group_space_roles);
         END IF;
     END IF;
-    IF apply THEN
-        UPDATE qlikcloud.managed_tenants m SET group_assignment_id = a.id WHERE m.customer_key = t.customer_key;
-        RETURN NEXT qlikcloud.qlik_drift_row('space_assignment', NULL, NULL, 'group assignment ' || a.id, 'recorded');
-    END IF;
+    RETURN NEXT qlikcloud.qlik_recorded(t, apply, 'space_assignment', jsonb_build_object('group_assignment_id', a.id),
+                                        'group assignment ' || a.id);
 END
 $$;
 
@@ -2580,6 +2577,7 @@ BEGIN
             BEGIN
                 FOR d IN EXECUTE format('SELECT * FROM qlikcloud.%I($1, $2, false, false)', 'qlik_aspect_' || a)
                          USING t, s LOOP
+                    CONTINUE WHEN d.action = 'recorded';
                     RETURN QUERY SELECT t.customer_key, t.profile, d.aspect, d.item, d.desired, d.actual, d.action;
                 END LOOP;
             EXCEPTION WHEN OTHERS THEN
