@@ -147,3 +147,20 @@ WHERE customer_key = 'acme';
 SELECT r.status, r.partial, r.created_at > m.version_deployed_at AS after_last_deploy
 FROM qlikcloud.managed_tenants m, qlikcloud.qlik_list_reloads(m.hostname, m.published_app_id) AS r
 WHERE m.customer_key = 'acme' ORDER BY r.created_at;
+
+\echo
+\echo '== 10. A setting changes: a second origin may embed the tenants, and they get a CSP origin'
+\echo '==     for qlik-embed. The drift view reads every tenant from Qlik and changes nothing; a'
+\echo '==     reconcile, queued for every tenant of the profile and run by the runners, changes'
+\echo '==     only what differs.'
+UPDATE qlikcloud.workflow_settings
+SET web_integration_origins = '{https://app.example.com,https://beta.example.com}',
+    csp_origins = '{https://app.example.com}';
+SELECT customer_key, aspect, item, desired, actual, action FROM qlikcloud.tenant_drift ORDER BY 1, 2, 3;
+SELECT qlikcloud.qlik_reconcile_profile('default') AS reconciles_queued;
+CALL qlikcloud.qlik_run_jobs();
+SELECT count(*) AS drift_left FROM qlikcloud.tenant_drift;
+SELECT m.customer_key, w.valid_origins,
+       (SELECT string_agg(c.origin, ', ') FROM qlikcloud.qlik_list_csp_origins(m.hostname) c) AS csp_origins
+FROM qlikcloud.managed_tenants m, qlikcloud.qlik_get_web_integration(m.hostname, m.web_integration_id) AS w
+WHERE m.state = 'ready' ORDER BY 1;
