@@ -93,6 +93,11 @@ SELECT * FROM qt.writes(:'log');
 SELECT count(*) AS drift FROM qlikcloud.qlik_drift();
 SELECT qt.noid(s) AS step FROM qlikcloud.job_attempts a, unnest(a.steps) AS s
 WHERE a.job_id = (SELECT max(id) FROM qlikcloud.jobs);
+-- A CSP entry whose frameAncestors is not a boolean (an answer Qlik should
+-- not send) reads as not framing: a drift to update, not a cast error.
+\! $FAKECTL POST /faults '{"kind":"status","status":200,"method":"GET","path":"/api/v1/csp-origins*","body":{"data":[{"id":"0123456789abcdef01234567","origin":"https://new.example.com","frameAncestors":"x"}],"links":{}}}' >/dev/null
+SELECT aspect, item, desired, actual, action FROM qlikcloud.qlik_drift('1') WHERE aspect = 'csp_origins';
+\! $FAKECTL DELETE /faults >/dev/null
 \set st `$FAKECTL GET /state`
 SELECT (SELECT array_agg(c->>'origin') FROM jsonb_array_elements(t->'csp_origins') c) AS csp,
        (SELECT array_agg(s->>'name' ORDER BY s->>'name') FROM jsonb_array_elements(t->'spaces') s) AS spaces

@@ -2357,12 +2357,14 @@ BEGIN
                 PERFORM qlikcloud.qlik_create_csp_origin(t.hostname, want, name => want, description => ours,
                                                          directives => '{frameAncestors}');
             END IF;
-        ELSIF (c.csp_origin->>'frameAncestors')::boolean IS NOT TRUE THEN
+        -- Qlik's answer as JSON: a value that is not a boolean is not true
+        -- (a cast would fail on it with an error naming nothing of Qlik).
+        ELSIF c.csp_origin->'frameAncestors' IS DISTINCT FROM 'true'::jsonb THEN
             RETURN NEXT qlikcloud.qlik_drift_row('csp_origins', want, 'frameAncestors', 'no frameAncestors', 'update');
             IF apply THEN
                 PERFORM qlikcloud.qlik_update_csp_origin(t.hostname, c.id, c.origin, c.name, c.description,
                     ARRAY(SELECT k FROM unnest(qlikcloud.qlik_csp_directives()) AS k
-                          WHERE k = 'frameAncestors' OR (c.csp_origin->>k)::boolean IS TRUE));
+                          WHERE k = 'frameAncestors' OR c.csp_origin->k = 'true'::jsonb));
             END IF;
         END IF;
     END LOOP;
