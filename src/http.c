@@ -1158,9 +1158,12 @@ retry_after_ms(const char *value)
 	return -1;
 }
 
-/* Sleep, waking for interrupts (which raise their ERROR here). */
-static void
-interruptible_sleep(long ms)
+/*
+ * Sleep on the latch, waking for interrupts (cancel, statement_timeout raise
+ * their ERROR here at once).  Retries wait so; so does qlik_wait_reload.
+ */
+void
+qlik_interruptible_sleep(long ms)
 {
 	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
 
@@ -1196,7 +1199,7 @@ wait_to_retry(int attempt, long delay_ms, long *waited_ms,
 		return false;
 	elog(DEBUG1, "qlikcloud: %s: %s; attempt %d of %d, retrying in %ld ms",
 		 req->what, why, attempt, qlik_max_attempts, delay_ms);
-	interruptible_sleep(delay_ms);
+	qlik_interruptible_sleep(delay_ms);
 	*waited_ms += delay_ms;
 	return true;
 }

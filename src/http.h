@@ -80,6 +80,7 @@ extern void qlik_http_prefetch_drop(void);
 extern const char *qlik_http_header(const QlikHttpResponse *resp,
 									const char *name);
 extern char *qlik_url_host(const char *url);
+extern void qlik_interruptible_sleep(long ms);
 extern bool qlik_http_check_connect_to(char **newval, void **extra,
 									   GucSource source);
 

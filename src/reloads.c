@@ -21,15 +21,14 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgtime.h"
-#include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 #include "answer.h"
 #include "dbtext.h"
 #include "errors.h"
+#include "http.h"
 #include "resource.h"
 
 PG_FUNCTION_INFO_V1(qlik_reload_app);
@@ -279,26 +278,6 @@ reload_active(const char *status)
 		 strcmp(status, "CANCELING") == 0);
 }
 
-/* Sleep on the latch: an interrupt (cancel, statement_timeout) ends it at once. */
-static void
-wait_ms(long ms)
-{
-	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
-	{
-		long		left;
-
-		CHECK_FOR_INTERRUPTS();
-		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
-		if (left <= 0)
-			return;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
-}
-
 /*
  * qlik_wait_reload(host, reload_id, timeout): the reload once it has ended,
  * whatever its end (SUCCEEDED, FAILED, ...).  Still running after timeout
@@ -385,7 +364,7 @@ qlik_wait_reload(PG_FUNCTION_ARGS)
 			if (delay > left)
 				delay = left;
 		}
-		wait_ms(delay);
+		qlik_interruptible_sleep(delay);
 		delay = Min(delay * 3 / 2, WAIT_MAX_MS);
 	}
 	MemoryContextDelete(poll_cxt);
